@@ -1,0 +1,3 @@
+from .visualizer import ActionVisualizer
+
+__all__ = ['ActionVisualizer']

@@ -1,0 +1,3 @@
+from .data_preprocessor import ActionDataPreprocessor
+
+__all__ = ['ActionDataPreprocessor']

@@ -1,0 +1,3 @@
+from .action_detector import ActionDetector
+
+__all__ = ['ActionDetector']

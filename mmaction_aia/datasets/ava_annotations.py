@@ -1,0 +1,221 @@
+"""Readers for AVA's annotation files with line-precise error messages.
+
+AVA ships four kinds of files (docs/data_preparation.md explains each):
+
+- annotation CSV: ``video_id,timestamp,x1,y1,x2,y2,action_id[,person_id]``,
+  boxes normalised to [0, 1];
+- exclusion CSV: ``video_id,timestamp`` of keyframes left out;
+- label map (pbtxt): ``item { name: "..." id: N }`` blocks;
+- proposals pkl: ``{"video_id,%04d" % timestamp: float array [k, 4 or 5]}``.
+
+Each reader raises :class:`AnnotationError` naming the file, the line (or
+key) and what was expected.
+"""
+import pickle
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+
+class AnnotationError(ValueError):
+    """A malformed annotation file; the message names the file and line."""
+
+
+@dataclass
+class AVARows:
+    """Parsed rows of an AVA annotation CSV, one entry per row.
+
+    Args:
+        video_ids (list[str]): Video id of each row.
+        timestamps (np.ndarray): Keyframe second of each row (int64).
+        boxes (np.ndarray): ``[N, 4]`` normalised x1, y1, x2, y2 (float32).
+        labels (np.ndarray): Action id of each row (int64).
+        entity_ids (np.ndarray): Person id of each row (int64; -1 if absent).
+        line_numbers (np.ndarray): 1-based line of each row in the file.
+    """
+
+    video_ids: List[str]
+    timestamps: np.ndarray
+    boxes: np.ndarray
+    labels: np.ndarray
+    entity_ids: np.ndarray
+    line_numbers: np.ndarray
+
+
+def _check_box(path: str, lineno: int, box: Tuple[float, ...]) -> None:
+    x1, y1, x2, y2 = box
+    if not all(0.0 <= v <= 1.0 for v in box):
+        raise AnnotationError(
+            f'{path}:{lineno}: box ({x1}, {y1}, {x2}, {y2}) has a coordinate '
+            'outside [0, 1]; AVA boxes are normalised by the frame size')
+    if x2 < x1 or y2 < y1:
+        raise AnnotationError(
+            f'{path}:{lineno}: box ({x1}, {y1}, {x2}, {y2}) has x2 < x1 or '
+            'y2 < y1; expected x1, y1, x2, y2 with x1 <= x2 and y1 <= y2')
+
+
+def read_ava_rows(path: str, on_error: str = 'raise',
+                  warn=None) -> AVARows:
+    """Read an AVA annotation CSV, validating every row.
+
+    Args:
+        path (str): The CSV file (``video_id,timestamp,x1,y1,x2,y2,
+            action_id[,person_id]``, no header).
+        on_error (str): ``'raise'`` raises :class:`AnnotationError` at the
+            first malformed row; ``'skip'`` drops it and reports it through
+            ``warn``.
+        warn (callable, optional): Called with the message of each skipped
+            row when ``on_error='skip'``.
+
+    Returns:
+        AVARows: The rows in file order.
+    """
+    if on_error not in ('raise', 'skip'):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    video_ids, values, line_numbers = [], [], []
+    try:
+        fin = open(path)
+    except OSError as e:
+        raise AnnotationError(f'{path}: cannot open annotation file: {e}')
+    with fin:
+        for lineno, line in enumerate(fin, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                video_id, row = _parse_row(path, lineno, line)
+            except AnnotationError as e:
+                if on_error == 'raise':
+                    raise
+                if warn is not None:
+                    warn(str(e))
+                continue
+            video_ids.append(video_id)
+            values.append(row)
+            line_numbers.append(lineno)
+    table = np.asarray(values, dtype=np.float64).reshape(-1, 7)
+    return AVARows(
+        video_ids=video_ids,
+        timestamps=table[:, 0].astype(np.int64),
+        boxes=table[:, 1:5].astype(np.float32),
+        labels=table[:, 5].astype(np.int64),
+        entity_ids=table[:, 6].astype(np.int64),
+        line_numbers=np.asarray(line_numbers, dtype=np.int64))
+
+
+def _parse_row(path: str, lineno: int, line: str):
+    fields = line.split(',')
+    if len(fields) not in (7, 8):
+        raise AnnotationError(
+            f'{path}:{lineno}: expected 7 or 8 comma-separated columns '
+            '(video_id,timestamp,x1,y1,x2,y2,action_id[,person_id]), got '
+            f'{len(fields)}: {line!r}')
+    video_id = fields[0]
+    try:
+        timestamp = int(float(fields[1]))
+        box = tuple(float(v) for v in fields[2:6])
+        label = int(fields[6])
+        entity_id = int(fields[7]) if len(fields) == 8 else -1
+    except ValueError:
+        raise AnnotationError(
+            f'{path}:{lineno}: non-numeric field; expected integer timestamp, '
+            'four float box coordinates, integer action id and person id, '
+            f'got {line!r}') from None
+    if not video_id:
+        raise AnnotationError(f'{path}:{lineno}: empty video_id')
+    _check_box(path, lineno, box)
+    return video_id, (timestamp, *box, label, entity_id)
+
+
+def read_exclusions(path: Optional[str]) -> set:
+    """Read an AVA exclusion CSV into a set of ``(video_id, timestamp)``.
+
+    Args:
+        path (str, optional): ``video_id,timestamp`` rows; ``None`` gives an
+            empty set.
+    """
+    excluded = set()
+    if path is None:
+        return excluded
+    with open(path) as fin:
+        for lineno, line in enumerate(fin, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            fields = line.split(',')
+            if len(fields) != 2:
+                raise AnnotationError(
+                    f'{path}:{lineno}: expected 2 columns (video_id,'
+                    f'timestamp), got {len(fields)}: {line!r}')
+            try:
+                excluded.add((fields[0], int(fields[1])))
+            except ValueError:
+                raise AnnotationError(
+                    f'{path}:{lineno}: timestamp is not an integer: '
+                    f'{line!r}') from None
+    return excluded
+
+
+_ITEM_RE = re.compile(r'item\s*\{([^}]*)\}', re.S)
+_NAME_RE = re.compile(r'name:\s*"([^"]*)"')
+_ID_RE = re.compile(r'\b(?:label_)?id:\s*(-?\d+)')
+
+
+def read_label_map(path: str) -> Dict[int, str]:
+    """Read an AVA label map (pbtxt) into ``{class_id: name}``.
+
+    Args:
+        path (str): A file of ``item { name: "stand" id: 12 }`` blocks
+            (``label_id`` is accepted for ``id`` as in AVA 2.1's file).
+    """
+    with open(path) as fin:
+        text = fin.read()
+    label_map = {}
+    for match in _ITEM_RE.finditer(text):
+        body = match.group(1)
+        name, class_id = _NAME_RE.search(body), _ID_RE.search(body)
+        if name is None or class_id is None:
+            lineno = text.count('\n', 0, match.start()) + 1
+            raise AnnotationError(
+                f'{path}:{lineno}: label map item without name or id: '
+                f'{match.group(0)!r}')
+        label_map[int(class_id.group(1))] = name.group(1)
+    if not label_map:
+        raise AnnotationError(
+            f'{path}: no "item {{ name: ... id: ... }}" entries found; '
+            'expected an AVA label map in pbtxt format')
+    return label_map
+
+
+def load_box_pkl(path: str) -> Dict[str, np.ndarray]:
+    """Load a proposals / objects pkl: ``{"vid,%04d": array [k, 4 or 5]}``.
+
+    Args:
+        path (str): The pickle file.
+
+    Raises:
+        AnnotationError: if the file is not a dict of 2-D arrays with 4 or
+            5 columns, naming the offending key.
+    """
+    with open(path, 'rb') as fin:
+        try:
+            boxes = pickle.load(fin)
+        except Exception as e:  # corrupt pickle: report file and cause
+            raise AnnotationError(f'{path}: cannot unpickle: {e}') from e
+    if not isinstance(boxes, dict):
+        raise AnnotationError(
+            f'{path}: expected a dict {{"video_id,%04d": array [k, 5]}}, got '
+            f'{type(boxes).__name__}')
+    checked = {}
+    for key, value in boxes.items():
+        array = np.asarray(value, dtype=np.float32)
+        if array.size == 0:
+            array = array.reshape(0, 5)
+        if array.ndim != 2 or array.shape[1] not in (4, 5):
+            raise AnnotationError(
+                f'{path}: key {key!r}: expected an array of shape [k, 4] or '
+                f'[k, 5] (x1, y1, x2, y2[, score]), got shape {array.shape}')
+        checked[key] = array
+    return checked

@@ -32,8 +32,10 @@ class AVADataset(BaseDataset):
             is not in it are skipped and counted.
         filename_tmpl (str): Frame file name template. Default
             ``'img_{:05}.jpg'``.
-        start_index (int): Index of the first frame file (AVA frames extracted
-            by mmaction2's scripts start at ``img_00001.jpg``).
+        start_index (int, optional): Number of the first frame: 1 for
+            extracted frames (``img_00001.jpg`` is the frame at
+            ``timestamp_start``, as mmaction2's extraction scripts write
+            them), 0 for videos. Default: chosen by ``use_frames``.
         proposal_file (str, optional): Proposals pkl
             ``{"vid,%04d": [k, 5]}``. Keyframes without an entry get the
             whole frame as the only proposal, as in mmaction2.
@@ -47,7 +49,7 @@ class AVADataset(BaseDataset):
             ``num_classes`` must equal ``len(custom_classes) + 1``.
         data_prefix (dict): ``dict(img=frames_root)`` (or ``video=`` when
             ``use_frames=False``).
-        modality (str): ``'RGB'`` or ``'Flow'``.
+        modality (str): ``'RGB'``.
         test_mode (bool): Testing / validation dataset.
         num_max_proposals (int): Keep at most this many proposals.
         timestamp_start (int): Second of the first frame (900 in AVA).
@@ -70,7 +72,7 @@ class AVADataset(BaseDataset):
                  exclude_file: Optional[str] = None,
                  label_file: Optional[str] = None,
                  filename_tmpl: str = 'img_{:05}.jpg',
-                 start_index: int = 0,
+                 start_index: Optional[int] = None,
                  proposal_file: Optional[str] = None,
                  object_file: Optional[str] = None,
                  person_det_score_thr: float = 0.9,
@@ -95,14 +97,15 @@ class AVADataset(BaseDataset):
         if self.on_error not in ('raise', 'skip'):
             raise ValueError(
                 f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        self.label_file = label_file
         self.label_map = read_label_map(label_file) if label_file else None
         self.custom_classes = self._check_custom_classes(
             custom_classes, num_classes)
         self.num_classes = num_classes
         self.exclude_file = exclude_file
-        self.label_file = label_file
         self.filename_tmpl = filename_tmpl
-        self.start_index = start_index
+        self.start_index = (start_index if start_index is not None else
+                            int(use_frames))
         self.person_det_score_thr = person_det_score_thr
         self.num_max_proposals = num_max_proposals
         self.timestamp_start = timestamp_start

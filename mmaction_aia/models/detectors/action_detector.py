@@ -41,6 +41,9 @@ class ActionDetector(BaseModel):
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='ActionDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            # our registry, so it builds without a Runner's default scope
+            data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         if rpn_head is not None:

@@ -1,4 +1,7 @@
-"""Install mmaction-aia: ``pip install -e .`` (add ``-r requirements/tests.txt`` for tests)."""
+"""Install mmaction-aia: ``pip install -e .``.
+
+For the tests add ``-r requirements/tests.txt``.
+"""
 import os.path as osp
 import re
 

@@ -15,11 +15,14 @@ import torch
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from mmaction_aia.engine.runner_setup import (add_local_rank_env,
-                                              default_work_dir, load_config,
-                                              prepare_synthetic_data,
-                                              set_ava_metric_outputs,
-                                              setup_launcher)
+from mmaction_aia.engine.runner_setup import (
+    add_local_rank_env,
+    default_work_dir,
+    load_config,
+    prepare_synthetic_data,
+    set_ava_metric_outputs,
+    setup_launcher,
+)
 
 
 def parse_args(argv=None):

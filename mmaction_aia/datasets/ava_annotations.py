@@ -73,12 +73,14 @@ def read_ava_rows(path: str, on_error: str = 'raise',
         AVARows: The rows in file order.
     """
     if on_error not in ('raise', 'skip'):
-        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        raise ValueError(
+            f"on_error must be 'raise' or 'skip', got {on_error!r}")
     video_ids, values, line_numbers = [], [], []
     try:
         fin = open(path)
     except OSError as e:
-        raise AnnotationError(f'{path}: cannot open annotation file: {e}')
+        raise AnnotationError(
+            f'{path}: cannot open annotation file: {e}') from e
     with fin:
         for lineno, line in enumerate(fin, start=1):
             line = line.strip()

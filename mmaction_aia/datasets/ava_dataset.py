@@ -8,8 +8,14 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from mmaction_aia.registry import DATASETS
-from .ava_annotations import (AnnotationError, load_box_pkl, read_ava_rows,
-                              read_exclusions, read_label_map)
+
+from .ava_annotations import (
+    AnnotationError,
+    load_box_pkl,
+    read_ava_rows,
+    read_exclusions,
+    read_label_map,
+)
 from .transforms.base import SampleLoadError
 
 
@@ -200,11 +206,13 @@ class AVADataset(BaseDataset):
         if self.label_map is not None:
             unknown = ~np.isin(labels, list(self.label_map))
             if unknown.any():
+                ids = sorted(set(labels[unknown].tolist()))[:10]
+                first_line = int(rows.line_numbers[unknown][0])
                 self._warn(
-                    f'{self.ann_file}: skipped {int(unknown.sum())} rows whose '
-                    f'action id is not in the label map {self.label_file} '
-                    f'(ids {sorted(set(labels[unknown].tolist()))[:10]}, first '
-                    f'at line {int(rows.line_numbers[unknown][0])})')
+                    f'{self.ann_file}: skipped {int(unknown.sum())} rows '
+                    f'whose action id is not in the label map '
+                    f'{self.label_file} (ids {ids}, first at line '
+                    f'{first_line})')
                 labels[unknown] = -1
         if self.custom_classes is not None:
             lookup = {c: i for i, c in enumerate(self.custom_classes) if c}
@@ -213,8 +221,9 @@ class AVADataset(BaseDataset):
         too_large = labels >= self.num_classes
         if too_large.any():
             line = int(rows.line_numbers[too_large][0])
+            bad_id = int(labels[too_large][0])
             raise AnnotationError(
-                f'{self.ann_file}:{line}: action id {int(labels[too_large][0])}'
+                f'{self.ann_file}:{line}: action id {bad_id}'
                 f' >= num_classes ({self.num_classes}); set num_classes or '
                 'custom_classes')
         return labels

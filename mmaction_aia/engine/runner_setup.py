@@ -52,9 +52,8 @@ def iter_evaluators(cfg: Config, key: str):
         return
     if isinstance(evaluator, dict) and 'metrics' in evaluator:
         evaluator = evaluator['metrics']
-    for metric in (evaluator if isinstance(evaluator, (list, tuple))
-                   else [evaluator]):
-        yield metric
+    yield from (evaluator if isinstance(evaluator, (list, tuple)) else
+                [evaluator])
 
 
 def set_ava_metric_outputs(cfg: Config, key: str, out_dir: str,

@@ -3,7 +3,8 @@ import torch
 from torchvision.ops import box_iou
 
 
-def bbox_overlaps(boxes_a: torch.Tensor, boxes_b: torch.Tensor) -> torch.Tensor:
+def bbox_overlaps(boxes_a: torch.Tensor,
+                  boxes_b: torch.Tensor) -> torch.Tensor:
     """IoU matrix ``[len(a), len(b)]`` of two sets of x1y1x2y2 boxes.
 
     Empty inputs give an empty matrix of the right shape.

@@ -16,7 +16,6 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
-
 # HistoryBuffer._set_default_statistics registers these on every instance
 _DEFAULT_STATISTICS = frozenset({'mean', 'max', 'min', 'current'})
 

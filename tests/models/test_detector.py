@@ -6,7 +6,8 @@ from mmaction_aia.registry import MODELS
 from mmaction_aia.structures import ActionDataSample
 from mmaction_aia.utils import adapt_mmaction2_config
 
-CONFIG = 'configs/detection/synthetic/slowonly_tiny_r18_8x4x1_synthetic_ava_rgb.py'
+CONFIG = ('configs/detection/synthetic/'
+          'slowonly_tiny_r18_8x4x1_synthetic_ava_rgb.py')
 
 
 def build_detector(num_classes=15):

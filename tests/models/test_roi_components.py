@@ -3,11 +3,16 @@ import torch
 from mmengine.structures import InstanceData
 from torchvision.ops import roi_align
 
-from mmaction_aia.models.roi_heads import (BBoxHeadAVA, MaxIoUAssignerAVA,
-                                           RandomSampler,
-                                           SingleRoIExtractor3D)
-from mmaction_aia.models.roi_heads.bbox_head import (adapt_topk,
-                                                     normalise_to_original)
+from mmaction_aia.models.roi_heads import (
+    BBoxHeadAVA,
+    MaxIoUAssignerAVA,
+    RandomSampler,
+    SingleRoIExtractor3D,
+)
+from mmaction_aia.models.roi_heads.bbox_head import (
+    adapt_topk,
+    normalise_to_original,
+)
 
 
 def test_roi_extractor_matches_per_frame_roi_align():

@@ -8,6 +8,7 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 
 from mmaction_aia.registry import MODELS
+
 from ..losses import focal_classification_loss
 
 
@@ -114,7 +115,7 @@ class BBoxHeadAVA(BaseModule):
                     nn.init.constant_(m.bias, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``[N, num_classes]`` from RoI features ``[N, C, T, h, w]``."""
+        """Logits ``[N, num_classes]`` of RoI features ``[N, C, T, h, w]``."""
         if self.dropout_before_pool and self.dropout_ratio > 0:
             x = self.dropout(x)
         x = self.spatial_pool(self.temporal_pool(x))

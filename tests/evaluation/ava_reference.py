@@ -9,15 +9,19 @@ time by mmaction_aia).
 - :func:`mmaction2_evaluate`: mmaction2 1.2.0's ``ava_eval``
   (``mmaction/evaluation/functional/ava_utils.py``), the speed reference.
 
-The files are read straight from the wheels, which are found in
-``$MMACTION_AIA_AVA_REFERENCE`` or ``~/.cache/mmaction_aia/ava_reference``
-(see :data:`FETCH`); the ``mmaction`` package itself is never imported.
+The files are read from the wheels, found in ``$MMACTION_AIA_AVA_REFERENCE``
+or ``~/.cache/mmaction_aia/ava_reference`` (see :data:`FETCH`), or, for a
+version installed with ``pip install --no-deps`` (requirements/oracles.txt
+installs 1.2.0), from site-packages; the ``mmaction`` package itself is
+never imported.
 numpy aliases removed in numpy >= 1.24 / 2.0 (``np.float``, ``np.bool``,
 ``np.NAN``) are provided to those modules only.
 """
 import csv
 import glob
 import heapq
+import importlib.metadata
+import importlib.util
 import os
 import sys
 import types
@@ -46,22 +50,37 @@ class _NumpyCompat(types.ModuleType):
 _NP = _NumpyCompat('numpy')
 
 
-def find_wheel(version: str) -> str:
-    """Path of the mmaction2 wheel of ``version`` (raises with the fix)."""
+def find_source(version: str) -> str:
+    """Wheel (or installed folder) of mmaction2 ``version``; raises with the
+    command that fetches it."""
     folders = [os.environ.get('MMACTION_AIA_AVA_REFERENCE', ''),
                os.path.expanduser('~/.cache/mmaction_aia/ava_reference')]
     for folder in folders:
         found = glob.glob(os.path.join(folder, f'mmaction2-{version}-*.whl'))
         if folder and found:
             return found[0]
+    try:
+        if importlib.metadata.version('mmaction2') == version:
+            spec = importlib.util.find_spec('mmaction')  # does not import it
+            return os.path.dirname(os.path.dirname(spec.origin))
+    except (importlib.metadata.PackageNotFoundError, AttributeError):
+        pass
     raise FileNotFoundError(
         f'mmaction2 {version} wheel not found in {folders}; fetch it with: '
         + FETCH.format(version=version))
 
 
-def _load(wheel: str, folder: str, package: str,
+def _read(source: str, path: str) -> str:
+    if os.path.isdir(source):
+        with open(os.path.join(source, path)) as f:
+            return f.read()
+    with zipfile.ZipFile(source) as archive:
+        return archive.read(path).decode()
+
+
+def _load(source: str, folder: str, package: str,
           names: Iterable[str]) -> types.ModuleType:
-    """Execute ``folder/<name>.py`` from the wheel as ``package.<name>``."""
+    """Execute ``folder/<name>.py`` of ``source`` as ``package.<name>``."""
     parent = sys.modules.get(package)
     if parent is None:
         parent = types.ModuleType(package)
@@ -70,25 +89,25 @@ def _load(wheel: str, folder: str, package: str,
         if '.' in package:
             head, tail = package.rsplit('.', 1)
             setattr(sys.modules[head], tail, parent)
-    with zipfile.ZipFile(wheel) as archive:
-        for name in names:
-            if hasattr(parent, name):
-                continue
-            source = archive.read(f'{folder}/{name}.py').decode()
-            module = types.ModuleType(f'{package}.{name}')
-            module.__package__ = package
-            module.__file__ = f'{wheel}/{folder}/{name}.py'
-            sys.modules[module.__name__] = module
-            exec(compile(source, module.__file__, 'exec'), module.__dict__)
-            if hasattr(module, 'np'):
-                module.np = _NP
-            setattr(parent, name, module)
+    for name in names:
+        if hasattr(parent, name):
+            continue
+        module = types.ModuleType(f'{package}.{name}')
+        module.__package__ = package
+        module.__file__ = f'{source}/{folder}/{name}.py'
+        sys.modules[module.__name__] = module
+        code = compile(_read(source, f'{folder}/{name}.py'), module.__file__,
+                       'exec')
+        exec(code, module.__dict__)
+        if hasattr(module, 'np'):
+            module.np = _NP
+        setattr(parent, name, module)
     return parent
 
 
 def tf_evaluation() -> types.ModuleType:
     """mmaction2 0.24.1's copy of the TF object-detection evaluation."""
-    return _load(find_wheel('0.24.1'), 'mmaction/core/evaluation/'
+    return _load(find_source('0.24.1'), 'mmaction/core/evaluation/'
                  'ava_evaluation', '_ava_reference_tf',
                  ['standard_fields', 'np_box_ops', 'np_box_list', 'metrics',
                   'per_image_evaluation', 'object_detection_evaluation'])
@@ -96,7 +115,7 @@ def tf_evaluation() -> types.ModuleType:
 
 def mmaction2_ava_utils() -> types.ModuleType:
     """mmaction2 1.2.0's ``ava_utils`` module."""
-    wheel = find_wheel('1.2.0')
+    wheel = find_source('1.2.0')
     folder = 'mmaction/evaluation/functional'
     package = _load(wheel, folder, '_ava_reference_mm', [])
     _load(wheel, f'{folder}/ava_evaluation', '_ava_reference_mm.'

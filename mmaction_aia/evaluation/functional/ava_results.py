@@ -84,8 +84,9 @@ def _int_chars(values: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     for j in range(width - 1, -1, -1):
         chars[:, j] = 48 + number % 10
         number //= 10
-    digits = 1 + sum((values >= 10**k).astype(np.int64)
-                     for k in range(1, width))
+    # every value has at least one digit (also when all are below 10)
+    digits = np.ones(values.shape, np.int64) + sum(
+        (values >= 10**k).astype(np.int64) for k in range(1, width))
     return chars, np.arange(width) >= width - np.reshape(digits, (-1, 1))
 
 

@@ -3,7 +3,9 @@
 # the bundled synthetic AVA-format dataset (generated on first use into
 # data/synthetic_ava; see docs/synthetic_dataset.md). On 2 CPU cores:
 # generation ~0.5 min, training ~8 min, validation mAP well above 0.6.
-_base_ = ['../../_base_/default_runtime.py']
+_base_ = [
+    '../../_base_/default_runtime.py', '../../_base_/models/slowonly_r50.py'
+]
 
 data_root = 'data/synthetic_ava'
 synthetic_data = dict(out_dir=data_root, seed=0)
@@ -18,55 +20,14 @@ proposal_file_train = f'{anno_root}/proposals_train.pkl'
 proposal_file_val = f'{anno_root}/proposals_val.pkl'
 num_classes = 15  # 14 synthetic actions + background
 
+# mmaction2's SlowOnly AVA detector, shrunk: ResNet3d-18 with 16 base
+# channels and temporal kernels in every stage, plus a global context feature
 model = dict(
-    type='FastRCNN',
-    _scope_='mmdet',
-    backbone=dict(
-        type='ResNet3dSlowOnly',
-        depth=18,
-        base_channels=16,
-        pretrained=None,
-        lateral=False,
-        num_stages=4,
-        conv1_kernel=(1, 7, 7),
-        conv1_stride_t=1,
-        pool1_stride_t=1,
-        inflate=(1, 1, 1, 1),
-        spatial_strides=(1, 2, 2, 1)),
+    backbone=dict(depth=18, base_channels=16, inflate=(1, 1, 1, 1)),
     roi_head=dict(
-        type='AVARoIHead',
-        bbox_roi_extractor=dict(
-            type='SingleRoIExtractor3D',
-            roi_layer_type='RoIAlign',
-            output_size=8,
-            with_temporal_pool=True,
-            with_global=True),
+        bbox_roi_extractor=dict(with_global=True),
         bbox_head=dict(
-            type='BBoxHeadAVA',
-            in_channels=256,
-            num_classes=num_classes,
-            multilabel=True,
-            dropout_ratio=0.3)),
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW'),
-    train_cfg=dict(
-        rcnn=dict(
-            assigner=dict(
-                type='MaxIoUAssignerAVA',
-                pos_iou_thr=0.9,
-                neg_iou_thr=0.9,
-                min_pos_iou=0.9),
-            sampler=dict(
-                type='RandomSampler',
-                num=32,
-                pos_fraction=1,
-                neg_pos_ub=-1,
-                add_gt_as_proposals=True),
-            pos_weight=1.0)),
-    test_cfg=dict(rcnn=None))
+            in_channels=256, num_classes=num_classes, dropout_ratio=0.3)))
 
 train_pipeline = [
     dict(type='SampleAVAFrames', clip_len=8, frame_interval=4),

@@ -140,3 +140,38 @@ def test_test_tool_rejects_unknown_metric_and_output(trained, tmp_path):
     with pytest.raises(FileNotFoundError, match='checkpoint not found'):
         test_tool.build_test_config(test_tool.parse_args(
             [config, str(tmp_path / 'missing.pth')]))
+
+
+def test_dist_scripts_run_two_cpu_processes(trained, tiny_data_root,
+                                            tmp_path):
+    """dist_train.sh / dist_test.sh: torchrun, 2 processes, gloo on CPU."""
+    import subprocess
+    config, work_dir = trained
+    env = dict(__import__('os').environ, PORT='29633')
+    train = subprocess.run(
+        ['bash', osp.join(REPO, 'tools/dist_train.sh'), config, '2',
+         '--work-dir', str(tmp_path / 'ddp'), '--no-validate',
+         '--cfg-options', 'train_cfg.max_epochs=1'],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert train.returncode == 0, train.stdout[-3000:] + train.stderr[-3000:]
+    assert 'rank 1/2' in train.stdout + train.stderr
+    assert (tmp_path / 'ddp' / 'epoch_1.pth').is_file()
+    out = tmp_path / 'results.csv'
+    test = subprocess.run(
+        ['bash', osp.join(REPO, 'tools/dist_test.sh'), config,
+         str(tmp_path / 'ddp' / 'epoch_1.pth'), '2', '--out', str(out),
+         '--work-dir', str(tmp_path / 'ddp_test')],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert test.returncode == 0, test.stdout[-3000:] + test.stderr[-3000:]
+    assert 'Test results' in test.stdout
+    # both ranks' predictions are gathered into one results file that
+    # covers every evaluated keyframe of the validation set
+    written = {tuple(row.split(',')[:2])
+               for row in out.read_text().splitlines()}
+    annotations = tiny_data_root / 'annotations'
+    expected = {tuple(row.split(',')[:2]) for row in
+                (annotations / 'val.csv').read_text().splitlines()}
+    excluded = {tuple(row.split(',')) for row in (
+        annotations / 'excluded_timestamps_val.csv').read_text().splitlines()}
+    assert {(v, str(int(t))) for v, t in written} == {
+        (v, str(int(t))) for v, t in expected - excluded}

@@ -37,7 +37,7 @@ CLASS_TABLE: Tuple[ActionClass, ...] = (
                 'upright, translating at 0.35-0.6 body heights/s with a '
                 'slow (0.9 Hz) leg swing; walking backwards counts'),
     ActionClass(3, 'run', 'pose',
-                'translating at 1.25-1.55 body heights/s, fast (2.2 Hz) '
+                'translating at 1.0-1.3 body heights/s, fast (2.2 Hz) '
                 'wide leg swing, bent pumping arms, forward lean'),
     ActionClass(4, 'jump', 'pose',
                 'in place, whole body bouncing 0.3 body heights every '
@@ -49,9 +49,9 @@ CLASS_TABLE: Tuple[ActionClass, ...] = (
     ActionClass(7, 'hold', 'object',
                 'an object (bag) moves with the hand, in any upright pose'),
     ActionClass(8, 'kick', 'object',
-                'standing; a ball bounces between the front foot and knee '
-                'height, struck by the swinging foot every 0.6 s (a ball '
-                'lying still near the feet is no kick)'),
+                'standing; a ball bounces up from the front foot, which '
+                'swings up to strike it every 0.6 s (a ball lying still '
+                'near the feet is no kick)'),
     ActionClass(9, 'throw', 'object',
                 'standing, arm raised; a ball is tossed above the head and '
                 'caught every 0.8 s'),
@@ -71,7 +71,7 @@ CLASS_TABLE: Tuple[ActionClass, ...] = (
                 'has been standing for the whole 3.5 s before the keyframe '
                 '(needs the seconds before the clip)'),
     ActionClass(14, 'return', 'memory',
-                'walked back into the frame at most 3 s ago after having '
+                'walked back into the frame at most 2 s ago after having '
                 'been outside it for at least 1 s, having been seen before '
                 '(a first entry is no return)'),
 )

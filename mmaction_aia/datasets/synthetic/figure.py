@@ -52,7 +52,7 @@ def ball_radius(h: float) -> float:
     Args:
         h (float): Standing height in pixels.
     """
-    return max(3.0, 0.11 * h)
+    return max(3.0, 0.12 * h)
 
 
 def _dir(angle: float, f: int) -> Tuple[float, float]:
@@ -72,7 +72,7 @@ def _limb_angles(pose: int, act: int, t: float, gait: float):
         legs = [(45 * s, 25 + 45 * max(0.0, -s)),
                 (-45 * s, 25 + 45 * max(0.0, s))]
         arms = [(-45 * s, 95), (45 * s, 95)]
-        lean, lift = 14.0, 0.05 * abs(s)
+        lean, lift = 18.0, 0.05 * abs(s)
     elif pose == JUMP:
         air = abs(math.sin(math.pi * t / JUMP_PERIOD))
         legs = [(20 * air, 45 * air), (12 * air, 40 * air)]
@@ -88,12 +88,12 @@ def _limb_angles(pose: int, act: int, t: float, gait: float):
         lean, lift = 1.5 * math.sin(2 * math.pi * 0.5 * t), 0.0
     if act == GESTURE:
         w = 2 * math.pi * GESTURE_HZ * t
-        arms[0] = (100 + 30 * math.sin(w), 40 + 40 * math.sin(w + 0.8))
+        arms[0] = (110 + 40 * math.sin(w), 30 + 30 * math.sin(w + 0.8))
     elif act == HOLD:
         arms[0] = (30, 70)
     elif act == KICK:
-        pulse = max(0.0, math.cos(2 * math.pi * t / KICK_PERIOD)) ** 6
-        legs = [(10 + 50 * pulse, 20 * (1 - pulse)), (-5, 0)]
+        pulse = (1 - abs(math.sin(math.pi * t / KICK_PERIOD))) ** 2
+        legs = [(12 + 53 * pulse, 15 * (1 - pulse)), (-5, 0)]
     elif act == THROW:
         pulse = max(0.0, math.cos(2 * math.pi * t / THROW_PERIOD)) ** 6
         arms[0] = (150 + 25 * pulse, 10)
@@ -175,8 +175,8 @@ def carried_object(act: int, t: float, pts: List[List[float]], f: int,
     r = ball_radius(h)
     if act == KICK:
         up = abs(math.sin(math.pi * t / KICK_PERIOD))
-        cx = pts[HIP][0] + f * 0.40 * h
-        cy = ground - 0.18 * h - 0.35 * h * up - r
+        cx = pts[HIP][0] + f * 0.44 * h
+        cy = ground - 0.26 * h - 0.4 * h * up - r
     elif act == THROW:
         up = abs(math.sin(math.pi * t / THROW_PERIOD))
         cx, cy = pts[HAND0][0], pts[HAND0][1] - r - 0.35 * h * up

@@ -38,7 +38,7 @@ FOLLOW_RANGE = (0.65, 1.35)  # body heights behind the one followed
 PUSH_RANGE = (0.3, 0.7)     # body heights to the pushed person
 SAME_SPEED = 0.15           # follow: relative speed difference
 WAIT_SECONDS = 3.5          # standing this long before the keyframe
-RETURN_SECONDS = 3.0        # re-entered at most this long ago
+RETURN_SECONDS = 2.0        # re-entered at most this long ago
 AWAY_SECONDS = 1.0          # after being outside at least this long
 
 

@@ -229,7 +229,7 @@ class Renderer:
             self.corrupt = (b[script.corrupt_second],
                             b[script.corrupt_second + 1])
         self.ball_colors = [(0, 140, 255), (240, 240, 240), (0, 230, 255)]
-        self.bag_colors = [(150, 40, 120), (140, 140, 0), (40, 40, 170)]
+        self.bag_colors = [(255, 0, 255), (0, 255, 255), (255, 255, 0)]
 
     def _draw_people(self, img: np.ndarray, i: int) -> None:
         for _, kind, k in self.order:

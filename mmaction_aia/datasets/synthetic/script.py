@@ -15,9 +15,9 @@ import numpy as np
 
 from .classes import ACT_NONE, RUN, STAND, WALK
 
-# Speeds in body heights per second (the walk/run gap is a factor of 2).
+# Speeds in body heights per second (run at least 1.7 times walk).
 WALK_SPEED = (0.35, 0.6)
-RUN_SPEED = (1.25, 1.55)
+RUN_SPEED = (1.0, 1.3)
 GAIT_HZ = {WALK: 0.9, RUN: 2.2}
 # Gaps between the feet of two people of one lane, in body heights: the
 # planner aims inside these; the label rules accept a wider range.

@@ -6,7 +6,7 @@ ActivityNet evaluates (``ava_action_list_v2.2_for_activitynet_2019.pbtxt``);
 type (PERSON_MOVEMENT 1-14, OBJECT_MANIPULATION 15-63, PERSON_INTERACTION
 64-80), used for the per-group means mmaction2 prints.
 """
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 AVA_CLASS_GROUPS: Dict[str, List[int]] = {
     'person_movement': list(range(1, 15)),
@@ -59,3 +59,27 @@ def write_label_map(path: str, classes: Sequence[Tuple[int, str]]) -> str:
         for class_id, name in classes:
             f.write(f'item {{\n  name: "{name}"\n  id: {class_id}\n}}\n')
     return path
+
+
+_AVA_NAMES = dict(AVA_EVALUATED_CLASSES)
+
+
+def default_class_groups(class_names: Optional[Dict[int, str]]
+                         ) -> Dict[str, List[int]]:
+    """AVA's groups for AVA label maps, none for other datasets.
+
+    A label map counts as AVA's when it shares ids with AVA's evaluated
+    classes and names at least half of them as AVA does; other label maps
+    (e.g. the synthetic dataset's) would get meaningless AVA group means, so
+    they get none.
+
+    Args:
+        class_names (dict[int, str], optional): Label-map names; None means
+            unknown, which keeps AVA's groups.
+    """
+    if class_names:
+        shared = [c for c in class_names if c in _AVA_NAMES]
+        same = sum(class_names[c] == _AVA_NAMES[c] for c in shared)
+        if not shared or 2 * same < len(shared):
+            return {}
+    return AVA_CLASS_GROUPS

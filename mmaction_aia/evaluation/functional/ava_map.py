@@ -39,7 +39,7 @@ from .ava_io import (
     read_exclusions,
     read_label_map,
 )
-from .ava_labels import AVA_CLASS_GROUPS
+from .ava_labels import default_class_groups
 
 MODES = ('official', 'mmaction2')
 ClassGroups = Dict[str, Sequence[int]]
@@ -258,7 +258,8 @@ def ava_frame_map(gt: AVABoxRows, pred: AVABoxRows,
             module docstring).
         class_names (dict[int, str], optional): Names for the report.
         class_groups (dict[str, Sequence[int]], optional): Groups whose mean
-            AP is reported; None uses :data:`AVA_CLASS_GROUPS`, ``{}`` none.
+            AP is reported; None uses AVA's groups for AVA label maps
+            (:func:`default_class_groups`), ``{}`` none.
         iou_threshold (float): IoU of a match. Defaults to 0.5.
 
     Returns:
@@ -330,7 +331,8 @@ def _result(classes: np.ndarray, ap: np.ndarray, num_gt: np.ndarray,
     by_id = np.full(max(int(classes.max()), 1), np.nan)
     by_id[classes - 1] = ap
     per_class = dict(zip(classes.tolist(), ap.tolist()))
-    groups = AVA_CLASS_GROUPS if class_groups is None else class_groups
+    groups = (default_class_groups(class_names) if class_groups is None
+              else class_groups)
     members = {name: [int(c) for c in ids if int(c) in per_class]
                for name, ids in groups.items()}
     group_ap = {name: _nanmean(np.array([per_class[c] for c in ids], float))

@@ -12,3 +12,15 @@ def test_rows_whose_ids_and_timestamps_all_have_one_digit(tmp_path):
     assert path.read_text().splitlines() == [
         'vid,5,0.500,0.500,0.500,0.500,1,0.2500',
         'vid,7,0.500,0.500,0.500,0.500,3,0.1250']
+
+
+def test_ava_groups_only_for_ava_label_maps():
+    from mmaction_aia.evaluation.functional.ava_labels import (
+        AVA_CLASS_GROUPS,
+        default_class_groups,
+    )
+    assert default_class_groups(None) == AVA_CLASS_GROUPS
+    assert default_class_groups({12: 'stand', 80: 'watch (a person)'}) == \
+        AVA_CLASS_GROUPS
+    # another dataset's label map reusing ids 1..14 gets no AVA groups
+    assert default_class_groups({1: 'stand', 2: 'walk', 3: 'run'}) == {}

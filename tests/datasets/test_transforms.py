@@ -309,7 +309,7 @@ def test_resize_to_fixed_size_and_bad_arguments():
                      interpolation='nearest')(pixel_results(48, 64))
     assert results['img_shape'] == (30, 40)
     assert results['imgs'][0].shape == (30, 40, 3)
-    with pytest.raises(NotImplementedError, match='lazy'):
+    with pytest.raises(ValueError, match='lazy'):
         Resize((-1, 32), lazy=True)
     with pytest.raises(ValueError, match='interpolation'):
         Resize((-1, 32), interpolation='cubicle')

@@ -173,7 +173,7 @@ class RawFrameDecode(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         if results.get('modality', 'RGB') != 'RGB':
-            raise NotImplementedError(
+            raise ValueError(
                 f'RawFrameDecode supports modality "RGB" only, got '
                 f'{results["modality"]!r}')
         frame_dir = results['frame_dir']

@@ -33,7 +33,7 @@ def _check_interpolation(interpolation: str) -> str:
 
 def _check_not_lazy(transform: str, lazy: bool) -> None:
     if lazy:
-        raise NotImplementedError(
+        raise ValueError(
             f'{transform}(lazy=True) is not supported by mmaction-aia '
             '(lazy ops cannot move boxes); use lazy=False.')
 

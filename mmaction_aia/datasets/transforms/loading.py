@@ -11,7 +11,7 @@ therefore give the same pictures from both sources.
 """
 import io
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -41,16 +41,39 @@ def _flat_frame_inds(results: dict) -> np.ndarray:
     return frame_inds
 
 
+def _sampling_fps_and_shot(results: dict) -> Tuple[float, Tuple[int, int]]:
+    """Frame rate mapping seconds to frames, and the shot in those frames.
+
+    A video opened before sampling (``DecordInit`` first) gives its own
+    frame rate ``avg_fps`` (e.g. 25 or 29.97); the shot, counted in frames
+    at the dataset's ``fps``, is rescaled to it. Otherwise (extracted frames)
+    the dataset's ``fps`` is the rate the frames were extracted at.
+    """
+    fps = results['fps']
+    shot_start, shot_end = results['shot_info']
+    video_fps = results.get('avg_fps')
+    if video_fps:
+        scale = video_fps / fps
+        shot_start = int(round(shot_start * scale))
+        shot_end = int(round(shot_end * scale))
+        fps = video_fps
+    return float(fps), (shot_start, shot_end)
+
+
 @TRANSFORMS.register_module()
 class SampleAVAFrames(BaseTransform):
     """Sample a clip of frames centred on an AVA keyframe (mmaction2 1.x).
 
     The keyframe at ``timestamp`` is the 0-based frame
-    ``fps * (timestamp - timestamp_start)`` of the segment, e.g. second 902
-    of AVA at 30 fps is frame 60, i.e. ``img_00061.jpg`` with
-    ``start_index=1``. The clip takes ``clip_len`` frames ``frame_interval``
-    apart around it (``clip_len // 2`` before the keyframe); in training each
-    index is jittered by ``randint(-frame_interval // 2,
+    ``round(fps * (timestamp - timestamp_start))`` of the segment, e.g.
+    second 902 of AVA at 30 fps is frame 60, i.e. ``img_00061.jpg`` with
+    ``start_index=1``. ``fps`` is the video's own frame rate (``avg_fps``)
+    when :class:`DecordInit` opened it before this transform (put it first
+    in video pipelines: AVA's films run at 24, 25, 29.97 or 30 fps), and the
+    dataset's ``fps`` otherwise (the rate frames were extracted at). The
+    clip takes ``clip_len`` frames ``frame_interval`` apart around it
+    (``clip_len // 2`` before the keyframe); in training each index is
+    jittered by ``randint(-frame_interval // 2,
     (frame_interval + 1) // 2)``; indices are clipped to the shot
     ``[shot_info[0], shot_info[1] - 1]`` and ``start_index`` is added.
 
@@ -60,8 +83,9 @@ class SampleAVAFrames(BaseTransform):
     happens before it, so no index points before the first frame file.
 
     Required keys: ``fps``, ``timestamp``, ``timestamp_start``,
-    ``shot_info``, ``start_index`` (optional). Added keys: ``frame_inds``,
-    ``clip_len``, ``frame_interval``, ``num_clips``, ``crop_quadruple``.
+    ``shot_info``, ``start_index`` (optional), ``avg_fps`` (optional).
+    Added keys: ``frame_inds``, ``clip_len``, ``frame_interval``,
+    ``num_clips``, ``crop_quadruple``, ``sampling_fps`` (the rate used).
 
     Args:
         clip_len (int): Frames in the clip.
@@ -82,8 +106,9 @@ class SampleAVAFrames(BaseTransform):
         self.test_mode = test_mode
 
     def transform(self, results: dict) -> dict:
+        fps, (shot_start, shot_end) = _sampling_fps_and_shot(results)
         seconds = results['timestamp'] - results['timestamp_start']
-        center = int(round(results['fps'] * seconds))
+        center = int(round(fps * seconds))
         steps = np.arange(-(self.clip_len // 2), (self.clip_len + 1) // 2)
         frame_inds = center + steps * self.frame_interval
         if not self.test_mode:
@@ -91,16 +116,25 @@ class SampleAVAFrames(BaseTransform):
             frame_inds = frame_inds + np.random.randint(
                 (-self.frame_interval) // 2, (self.frame_interval + 1) // 2,
                 size=self.clip_len)
-        shot_start, shot_end = results['shot_info']
         frame_inds = np.clip(frame_inds, shot_start, shot_end - 1)
         frame_inds = frame_inds + results.get('start_index', 1)
 
         results['frame_inds'] = frame_inds.astype(np.int32)
+        results['sampling_fps'] = fps
         results['clip_len'] = self.clip_len
         results['frame_interval'] = self.frame_interval
         results['num_clips'] = 1
         results['crop_quadruple'] = np.array([0, 0, 1, 1], dtype=np.float32)
         return results
+
+
+def _is_truncated_jpeg(content: bytes) -> bool:
+    """A JPEG (SOI marker) whose end-of-image marker FFD9 is missing.
+
+    Entropy-coded JPEG data never holds FFD9 (0xFF is stuffed), so a file cut
+    short has none near its end; a few trailing bytes are allowed.
+    """
+    return content[:2] == b'\xff\xd8' and b'\xff\xd9' not in content[-64:]
 
 
 @TRANSFORMS.register_module()
@@ -169,6 +203,11 @@ class RawFrameDecode(BaseTransform):
             raise SampleLoadError(
                 path, f'frame {frame_idx} is not a readable image '
                 f'(decoding_backend={self.decoding_backend!r})')
+        if _is_truncated_jpeg(content):
+            # decoders fill the missing part in grey and only warn
+            raise SampleLoadError(
+                path, f'frame {frame_idx} is a truncated JPEG (no '
+                'end-of-image marker); expected a complete image file')
         return img
 
     def transform(self, results: dict) -> dict:
@@ -250,6 +289,18 @@ class DecordInit(BaseTransform):
         return results
 
 
+def _check_sampling_fps(results: dict, video_fps: float,
+                        filename: str) -> None:
+    """Refuse frame indices sampled at another rate than the video's."""
+    sampling_fps = results.get('sampling_fps')
+    if sampling_fps and abs(sampling_fps - video_fps) > 1e-3:
+        raise SampleLoadError(
+            filename, f'the video has {video_fps:.3f} fps but its frame '
+            f'indices were sampled at {sampling_fps:g} fps (the dataset '
+            'fps); put DecordInit before SampleAVAFrames in the pipeline so '
+            "that keyframe seconds map through the video's own frame rate")
+
+
 @TRANSFORMS.register_module()
 class DecordDecode(BaseTransform):
     """Decode the sampled frames of a video opened by :class:`DecordInit`.
@@ -272,8 +323,9 @@ class DecordDecode(BaseTransform):
             Defaults to ``'accurate'``.
 
     Raises:
-        SampleLoadError: An index is outside the video or decoding fails;
-            the message names the video.
+        SampleLoadError: An index is outside the video, decoding fails, or
+            the indices were sampled at another frame rate than the
+            video's (``sampling_fps``); the message names the video.
     """
 
     _repr_fields = ('mode',)
@@ -296,6 +348,7 @@ class DecordDecode(BaseTransform):
     def transform(self, results: dict) -> dict:
         reader = results['video_reader']
         filename = results.get('filename', '<video>')
+        _check_sampling_fps(results, reader.get_avg_fps(), filename)
         shift = results.get('offset', 0) - results.get('start_index', 0)
         video_inds = _flat_frame_inds(results).astype(np.int64) + shift
         num_frames = len(reader)

@@ -113,3 +113,7 @@ EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR, 'evaluation')
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS, 'engine')
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS, 'engine')
 FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'datasets')
+#: Person (and object) detectors of the demos and ``mmaction_aia.apis``:
+#: plain callables, not ``nn.Module``s, so they have no mmengine parent.
+PERSON_DETECTORS = CompatRegistry('person detector', scope=SCOPE,
+                                  locations=[f'{SCOPE}.apis'])

@@ -1,3 +1,5 @@
+from .aia_loops import AIATestLoop, AIAValLoop
+from .aia_memory_hook import AIAMemoryHook
 from .visualizer import ActionVisualizer
 
-__all__ = ['ActionVisualizer']
+__all__ = ['AIAMemoryHook', 'AIATestLoop', 'AIAValLoop', 'ActionVisualizer']

@@ -9,6 +9,11 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
+# Lists the samples skipped for unreadable videos / frames (on_error='skip')
+# at the end of each epoch and appends them to work_dir/skipped_samples.csv.
+# A config that sets its own custom_hooks should keep this entry.
+custom_hooks = [dict(type='SkipReportHook')]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -14,13 +14,32 @@ key) and what was expected.
 import pickle
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 
 class AnnotationError(ValueError):
-    """A malformed annotation file; the message names the file and line."""
+    """A malformed annotation file; the message names the file and line.
+
+    Args:
+        message (str): What is wrong, starting with ``file:line:`` or
+            ``file: key ...``.
+        path (str): The annotation file. Defaults to ``''``.
+        where (str): The line number or pkl key at fault. Defaults to ``''``.
+    """
+
+    def __init__(self, message: str, path: str = '', where: str = '') -> None:
+        super().__init__(message)
+        self.path = path
+        self.where = where
+
+    def __reduce__(self):
+        return (self.__class__, (str(self), self.path, self.where))
+
+    def as_record(self) -> Dict[str, str]:
+        """``{'file', 'where', 'reason'}`` of this error, for reports."""
+        return dict(file=self.path, where=self.where, reason=str(self))
 
 
 @dataclass
@@ -44,20 +63,26 @@ class AVARows:
     line_numbers: np.ndarray
 
 
+def _row_error(path: str, lineno: int, what: str) -> AnnotationError:
+    return AnnotationError(f'{path}:{lineno}: {what}', path, str(lineno))
+
+
 def _check_box(path: str, lineno: int, box: Tuple[float, ...]) -> None:
     x1, y1, x2, y2 = box
     if not all(0.0 <= v <= 1.0 for v in box):
-        raise AnnotationError(
-            f'{path}:{lineno}: box ({x1}, {y1}, {x2}, {y2}) has a coordinate '
+        raise _row_error(
+            path, lineno, f'box ({x1}, {y1}, {x2}, {y2}) has a coordinate '
             'outside [0, 1]; AVA boxes are normalised by the frame size')
     if x2 < x1 or y2 < y1:
-        raise AnnotationError(
-            f'{path}:{lineno}: box ({x1}, {y1}, {x2}, {y2}) has x2 < x1 or '
+        raise _row_error(
+            path, lineno, f'box ({x1}, {y1}, {x2}, {y2}) has x2 < x1 or '
             'y2 < y1; expected x1, y1, x2, y2 with x1 <= x2 and y1 <= y2')
 
 
 def read_ava_rows(path: str, on_error: str = 'raise',
-                  warn=None) -> AVARows:
+                  warn: Optional[Callable[[str], None]] = None,
+                  skipped: Optional[List[AnnotationError]] = None
+                  ) -> AVARows:
     """Read an AVA annotation CSV, validating every row.
 
     Args:
@@ -68,6 +93,8 @@ def read_ava_rows(path: str, on_error: str = 'raise',
             ``warn``.
         warn (callable, optional): Called with the message of each skipped
             row when ``on_error='skip'``.
+        skipped (list, optional): Receives the :class:`AnnotationError` of
+            each skipped row when ``on_error='skip'``.
 
     Returns:
         AVARows: The rows in file order.
@@ -93,6 +120,8 @@ def read_ava_rows(path: str, on_error: str = 'raise',
                     raise
                 if warn is not None:
                     warn(str(e))
+                if skipped is not None:
+                    skipped.append(e)
                 continue
             video_ids.append(video_id)
             values.append(row)
@@ -110,8 +139,8 @@ def read_ava_rows(path: str, on_error: str = 'raise',
 def _parse_row(path: str, lineno: int, line: str):
     fields = line.split(',')
     if len(fields) not in (7, 8):
-        raise AnnotationError(
-            f'{path}:{lineno}: expected 7 or 8 comma-separated columns '
+        raise _row_error(
+            path, lineno, 'expected 7 or 8 comma-separated columns '
             '(video_id,timestamp,x1,y1,x2,y2,action_id[,person_id]), got '
             f'{len(fields)}: {line!r}')
     video_id = fields[0]
@@ -121,12 +150,12 @@ def _parse_row(path: str, lineno: int, line: str):
         label = int(fields[6])
         entity_id = int(fields[7]) if len(fields) == 8 else -1
     except ValueError:
-        raise AnnotationError(
-            f'{path}:{lineno}: non-numeric field; expected integer timestamp, '
+        raise _row_error(
+            path, lineno, 'non-numeric field; expected integer timestamp, '
             'four float box coordinates, integer action id and person id, '
             f'got {line!r}') from None
     if not video_id:
-        raise AnnotationError(f'{path}:{lineno}: empty video_id')
+        raise _row_error(path, lineno, 'empty video_id')
     _check_box(path, lineno, box)
     return video_id, (timestamp, *box, label, entity_id)
 
@@ -191,33 +220,83 @@ def read_label_map(path: str) -> Dict[int, str]:
     return label_map
 
 
-def load_box_pkl(path: str) -> Dict[str, np.ndarray]:
+#: Slack for proposal coordinates written by detectors (rounding).
+_BOX_TOLERANCE = 0.01
+
+
+def _check_box_array(path: str, key, value) -> np.ndarray:
+    """One pkl entry as a float32 ``[k, 4 or 5]`` array, or the error."""
+    def error(what: str) -> AnnotationError:
+        return AnnotationError(f'{path}: key {key!r}: {what}', path, str(key))
+
+    if not isinstance(key, str) or ',' not in key:
+        raise error('expected keys "video_id,%04d" % timestamp (e.g. '
+                    '"-5KQ66BBWC4,0902")')
+    try:
+        array = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise error('expected an array of shape [k, 4] or [k, 5] '
+                    f'(x1, y1, x2, y2[, score]), got {type(value).__name__}'
+                    ) from None
+    if array.size == 0:
+        array = array.reshape(0, 5)
+    if array.ndim != 2 or array.shape[1] not in (4, 5):
+        raise error('expected an array of shape [k, 4] or [k, 5] (x1, y1, '
+                    f'x2, y2[, score]), got shape {array.shape}')
+    if not np.isfinite(array).all():
+        raise error('the array holds NaN or infinite values')
+    coords = array[:, :4]
+    if coords.size and (coords.min() < -_BOX_TOLERANCE
+                        or coords.max() > 1 + _BOX_TOLERANCE):
+        raise error(f'box coordinates in [{coords.min():g}, '
+                    f'{coords.max():g}]; expected boxes normalised to [0, 1]'
+                    ' (pixel boxes must be divided by the frame width and '
+                    'height)')
+    return array
+
+
+def load_box_pkl(path: str, on_error: str = 'raise',
+                 warn: Optional[Callable[[str], None]] = None,
+                 skipped: Optional[List[AnnotationError]] = None
+                 ) -> Dict[str, np.ndarray]:
     """Load a proposals / objects pkl: ``{"vid,%04d": array [k, 4 or 5]}``.
 
     Args:
         path (str): The pickle file.
+        on_error (str): ``'raise'`` raises at the first bad entry;
+            ``'skip'`` drops it (its keyframe then has no boxes) and reports
+            it through ``warn`` and ``skipped``. A file that cannot be read
+            or is not a dict always raises.
+        warn (callable, optional): Called with the message of each dropped
+            entry.
+        skipped (list, optional): Receives the :class:`AnnotationError` of
+            each dropped entry.
 
     Raises:
         AnnotationError: if the file is not a dict of 2-D arrays with 4 or
-            5 columns, naming the offending key.
+            5 finite, normalised columns, naming the offending key.
     """
-    with open(path, 'rb') as fin:
-        try:
+    try:
+        with open(path, 'rb') as fin:
             boxes = pickle.load(fin)
-        except Exception as e:  # corrupt pickle: report file and cause
-            raise AnnotationError(f'{path}: cannot unpickle: {e}') from e
+    except OSError as e:
+        raise AnnotationError(f'{path}: cannot open box file: {e}',
+                              path) from e
+    except Exception as e:  # corrupt pickle: report file and cause
+        raise AnnotationError(f'{path}: cannot unpickle: {e}', path) from e
     if not isinstance(boxes, dict):
         raise AnnotationError(
             f'{path}: expected a dict {{"video_id,%04d": array [k, 5]}}, got '
-            f'{type(boxes).__name__}')
+            f'{type(boxes).__name__}', path)
     checked = {}
     for key, value in boxes.items():
-        array = np.asarray(value, dtype=np.float32)
-        if array.size == 0:
-            array = array.reshape(0, 5)
-        if array.ndim != 2 or array.shape[1] not in (4, 5):
-            raise AnnotationError(
-                f'{path}: key {key!r}: expected an array of shape [k, 4] or '
-                f'[k, 5] (x1, y1, x2, y2[, score]), got shape {array.shape}')
-        checked[key] = array
+        try:
+            checked[key] = _check_box_array(path, key, value)
+        except AnnotationError as e:
+            if on_error == 'raise':
+                raise
+            if warn is not None:
+                warn(str(e))
+            if skipped is not None:
+                skipped.append(e)
     return checked

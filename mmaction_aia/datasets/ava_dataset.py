@@ -16,11 +16,11 @@ from .ava_annotations import (
     read_exclusions,
     read_label_map,
 )
-from .transforms.base import SampleLoadError
+from .sample_errors import SkipOnLoadErrorMixin
 
 
 @DATASETS.register_module()
-class AVADataset(BaseDataset):
+class AVADataset(SkipOnLoadErrorMixin, BaseDataset):
     """AVA keyframes with person boxes, multi-label actions and proposals.
 
     One sample is one keyframe ``(video_id, timestamp)``: its ground-truth
@@ -44,7 +44,8 @@ class AVADataset(BaseDataset):
             them), 0 for videos. Default: chosen by ``use_frames``.
         proposal_file (str, optional): Proposals pkl
             ``{"vid,%04d": [k, 5]}``. Keyframes without an entry get the
-            whole frame as the only proposal, as in mmaction2.
+            whole frame as the only proposal, as in mmaction2 (logged once
+            with their count).
         object_file (str, optional): Object boxes pkl in the proposal format
             (for interaction heads); passed as ``objects``.
         person_det_score_thr (float): Keep proposals scoring at least this
@@ -66,9 +67,14 @@ class AVADataset(BaseDataset):
         fps (int): Frame rate of the frames / videos. Default 30.
         multilabel (bool): Multi-hot labels (default) or the list of ids.
         on_error (str, optional): ``'skip'`` drops malformed annotation rows
-            and samples whose frames cannot be loaded (logged, counted);
-            ``'raise'`` stops at the first problem. Default: ``'raise'`` in
-            test mode, ``'skip'`` otherwise.
+            and pkl entries (logged at build time, listed in
+            ``annotation_issues``) and replaces a sample whose video or
+            frames cannot be loaded by another one, recording the failure
+            in the replacement's metainfo ``skipped_samples`` (reported per
+            epoch by ``SkipReportHook``); in test mode the replacement is
+            marked ``is_substitute`` and AVAMetric ignores it. ``'raise'``
+            stops at the first problem. Default: ``'raise'`` in test mode,
+            ``'skip'`` otherwise.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
@@ -123,9 +129,10 @@ class AVADataset(BaseDataset):
         self.multilabel = multilabel
         self.proposal_file = proposal_file
         self.object_file = object_file
-        self.proposals = load_box_pkl(proposal_file) if proposal_file else None
-        self.objects = load_box_pkl(object_file) if object_file else None
-        self.skipped_samples: Dict[str, str] = {}
+        #: Build-time problems: ``{'kind', 'file', 'where', 'reason'}``.
+        self.annotation_issues: List[Dict[str, str]] = []
+        self.proposals = self._load_boxes(proposal_file)
+        self.objects = self._load_boxes(object_file)
         prefix_key = 'img' if use_frames else 'video'
         super().__init__(
             ann_file=ann_file,
@@ -165,10 +172,31 @@ class AVADataset(BaseDataset):
     def _warn(self, message: str) -> None:
         print_log(message, logger='current', level=30)
 
+    def _note_issues(self, kind: str, errors: List[AnnotationError]) -> None:
+        self.annotation_issues.extend(
+            dict(kind=kind, **e.as_record()) for e in errors)
+
+    def _load_boxes(self, path: Optional[str]) -> Optional[dict]:
+        if not path:
+            return None
+        errors: List[AnnotationError] = []
+        table = load_box_pkl(path, self.on_error, self._warn, errors)
+        if errors:
+            self._warn(f'{path}: dropped {len(errors)} malformed entries '
+                       f'(on_error={self.on_error!r}); their keyframes have '
+                       'no boxes from this file')
+        self._note_issues('bad_box_entry', errors)
+        return table
+
     # ------------------------------------------------------------ annotations
     def load_data_list(self) -> List[dict]:
+        errors: List[AnnotationError] = []
         rows = read_ava_rows(self.ann_file, on_error=self.on_error,
-                             warn=self._warn)
+                             warn=self._warn, skipped=errors)
+        if errors:
+            self._warn(f'{self.ann_file}: skipped {len(errors)} malformed '
+                       f'rows (on_error={self.on_error!r})')
+        self._note_issues('bad_row', errors)
         labels = self._map_labels(rows)
         frames_root = self.data_prefix.get(
             'img' if self.use_frames else 'video', '') or ''
@@ -208,11 +236,15 @@ class AVADataset(BaseDataset):
             if unknown.any():
                 ids = sorted(set(labels[unknown].tolist()))[:10]
                 first_line = int(rows.line_numbers[unknown][0])
-                self._warn(
+                message = (
                     f'{self.ann_file}: skipped {int(unknown.sum())} rows '
                     f'whose action id is not in the label map '
                     f'{self.label_file} (ids {ids}, first at line '
                     f'{first_line})')
+                self._warn(message)
+                self.annotation_issues.append(dict(
+                    kind='unknown_label', file=self.ann_file,
+                    where=str(first_line), reason=message))
                 labels[unknown] = -1
         if self.custom_classes is not None:
             lookup = {c: i for i, c in enumerate(self.custom_classes) if c}
@@ -248,14 +280,31 @@ class AVADataset(BaseDataset):
 
     def filter_data(self) -> List[dict]:
         excluded = read_exclusions(self.exclude_file)
-        if not excluded:
-            return self.data_list
         kept = [info for info in self.data_list
                 if (info['video_id'], info['timestamp']) not in excluded]
-        print_log(f'{len(kept)} out of {len(self.data_list)} keyframes are '
-                  f'valid ({self.exclude_file} excludes the rest).',
-                  logger='current')
+        if excluded:
+            print_log(f'{len(kept)} out of {len(self.data_list)} keyframes '
+                      f'are valid ({self.exclude_file} excludes the rest).',
+                      logger='current')
+        self._report_missing_proposals(kept)
         return kept
+
+    def _report_missing_proposals(self, data_list: List[dict]) -> None:
+        """Log once how many keyframes fall back to the whole frame."""
+        if self.proposals is None:
+            return
+        missing = [info['img_key'] for info in data_list
+                   if len(self.proposals.get(info['img_key'], ())) == 0]
+        if not missing:
+            return
+        message = (f'{self.proposal_file}: {len(missing)} of '
+                   f'{len(data_list)} keyframes have no proposals (first: '
+                   f'{missing[0]!r}); each uses the whole frame [0, 0, 1, 1] '
+                   'as its only proposal, as in mmaction2')
+        self._warn(message)
+        self.annotation_issues.append(dict(
+            kind='no_proposals', file=self.proposal_file, where=missing[0],
+            reason=message))
 
     # ---------------------------------------------------------------- samples
     def _select_boxes(self, table: Optional[dict], img_key: str,
@@ -295,15 +344,3 @@ class AVADataset(BaseDataset):
         info['gt_labels'] = ann['gt_labels']
         info['entity_ids'] = ann['entity_ids']
         return info
-
-    def prepare_data(self, idx: int):
-        """Run the pipeline; on a load error skip (log, count) or raise."""
-        try:
-            return super().prepare_data(idx)
-        except SampleLoadError as e:
-            if self.on_error == 'raise':
-                raise
-            key = self.get_data_info(idx)['img_key']
-            self.skipped_samples[key] = str(e)
-            self._warn(f'Skipping sample {key}: {e}')
-            return None

@@ -110,7 +110,7 @@ def test_proposal_pkl_must_be_dict_of_arrays(ava_files, tmp_path):
     bad = tmp_path / 'bad.pkl'
     bad.write_bytes(pickle.dumps({'vid_a,0902': np.zeros((2, 3))}))
     with pytest.raises(AnnotationError, match="'vid_a,0902'"):
-        build(ava_files, proposal_file=str(bad))
+        build(ava_files, proposal_file=str(bad), on_error='raise')
     bad.write_bytes(pickle.dumps([1, 2]))
     with pytest.raises(AnnotationError, match='expected a dict'):
         build(ava_files, proposal_file=str(bad))

@@ -152,10 +152,18 @@ def write_ava_results(path: str, videos: Sequence[str],
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     video_index = np.asarray(video_index, np.int64)
-    with open(path, 'wb') as f:
-        for lo in range(0, video_index.size, _ROWS_PER_BLOCK):
-            block = slice(lo, lo + _ROWS_PER_BLOCK)
-            f.write(_format_block(videos, video_index[block],
-                                  np.asarray(timestamps)[block],
-                                  boxes[block], np.asarray(labels)[block],
-                                  np.asarray(scores, np.float64)[block]))
+    # Written to a temporary file and renamed: a crash mid-write never
+    # leaves a truncated CSV, nor destroys an earlier one of the same name.
+    tmp_path = f'{path}.tmp{os.getpid()}'
+    try:
+        with open(tmp_path, 'wb') as f:
+            for lo in range(0, video_index.size, _ROWS_PER_BLOCK):
+                block = slice(lo, lo + _ROWS_PER_BLOCK)
+                f.write(_format_block(videos, video_index[block],
+                                      np.asarray(timestamps)[block],
+                                      boxes[block], np.asarray(labels)[block],
+                                      np.asarray(scores, np.float64)[block]))
+        os.replace(tmp_path, path)
+    finally:
+        if os.path.exists(tmp_path):
+            os.remove(tmp_path)

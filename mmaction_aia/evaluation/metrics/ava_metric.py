@@ -116,6 +116,10 @@ class AVAMetric(BaseMetric):
         """
         for sample in data_samples:
             sample = _as_dict(sample)
+            if sample.get('is_substitute'):
+                # stands in for a sample skipped by the dataset
+                # (on_error='skip'); its own keyframe is evaluated in turn
+                continue
             pred = _as_dict(sample['pred_instances'])
             bboxes = _numpy(pred['bboxes']).astype(np.float32).reshape(-1, 4)
             scores = _numpy(pred['scores']).astype(np.float32)

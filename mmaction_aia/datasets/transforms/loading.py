@@ -198,16 +198,16 @@ class RawFrameDecode(BaseTransform):
                 path, f'cannot load frame {frame_idx} of {frame_dir!r} '
                 f'({exc.reason}; expected the file named by filename_tmpl '
                 f'{filename_tmpl!r})') from exc
-        img = self._decode(content)
-        if img is None:
-            raise SampleLoadError(
-                path, f'frame {frame_idx} is not a readable image '
-                f'(decoding_backend={self.decoding_backend!r})')
         if _is_truncated_jpeg(content):
             # decoders fill the missing part in grey and only warn
             raise SampleLoadError(
                 path, f'frame {frame_idx} is a truncated JPEG (no '
                 'end-of-image marker); expected a complete image file')
+        img = self._decode(content)
+        if img is None:
+            raise SampleLoadError(
+                path, f'frame {frame_idx} is not a readable image '
+                f'(decoding_backend={self.decoding_backend!r})')
         return img
 
     def transform(self, results: dict) -> dict:

@@ -190,3 +190,25 @@ def test_same_seed_same_files_and_decoded_frames(dataset, tmp_path):
         all_frames = list(range(len(first)))
         np.testing.assert_array_equal(first.get_batch(all_frames).asnumpy(),
                                       second.get_batch(all_frames).asnumpy())
+
+
+@pytest.mark.parametrize('frame_inds', [
+    [0, 0, 0, 2, 4],                     # repeats at a shot edge
+    list(range(37, 101, 2)),             # 32x2 clip across key frames
+    [3, 19, 35, 51],                     # sparse 4x16 clip
+    [120, 40, 80],                       # out of order
+])
+def test_span_decoding_equals_decord_get_batch(generated, frame_inds):
+    root, _ = generated(30)
+    video = osp.join(root, 'videos', 'syn_train_000.mp4')
+
+    def decode(**kwargs):
+        results = dict(filename=video, start_index=0,
+                       frame_inds=np.array(frame_inds))
+        return DecordDecode(**kwargs)(DecordInit()(results))['imgs']
+
+    span, batch = decode(), decode(max_span=1)  # max_span=1: get_batch
+    assert len(span) == len(frame_inds)
+    np.testing.assert_array_equal(np.stack(span), np.stack(batch))
+    # repeated indices are copies, not the same array
+    assert len({id(img) for img in span}) == len(span)

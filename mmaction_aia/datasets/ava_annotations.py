@@ -189,7 +189,7 @@ def read_exclusions(path: Optional[str]) -> set:
     return excluded
 
 
-_ITEM_RE = re.compile(r'item\s*\{([^}]*)\}', re.S)
+_ITEM_RE = re.compile(r'(?:item|label)\s*\{([^}]*)\}', re.S)
 _NAME_RE = re.compile(r'name:\s*"([^"]*)"')
 _ID_RE = re.compile(r'\b(?:label_)?id:\s*(-?\d+)')
 
@@ -199,7 +199,8 @@ def read_label_map(path: str) -> Dict[int, str]:
 
     Args:
         path (str): A file of ``item { name: "stand" id: 12 }`` blocks
-            (``label_id`` is accepted for ``id`` as in AVA 2.1's file).
+            (the ``*_for_activitynet_*`` files) or of AVA's full
+            ``label { name: "stand" label_id: 12 label_type: ... }`` ones.
     """
     with open(path) as fin:
         text = fin.read()

@@ -80,47 +80,90 @@ SLOWONLY_R50_NL_AVA = dict(
         mode='embedded_gaussian'))
 
 
-def _load_oracle() -> types.SimpleNamespace:
-    """Execute mmaction2's backbone files without ``mmaction/__init__``."""
+def _import_mmaction_files(modules: dict, stubs: dict = None) -> dict:
+    """Execute mmaction2 modules without ``mmaction/__init__``.
+
+    Args:
+        modules (dict): ``{key: 'mmaction.models....'}`` modules to import.
+        stubs (dict, optional): ``{module name: {attribute: value}}`` stand-in
+            modules (e.g. for mmdet, which is not installed), removed again
+            afterwards like every stub.
+
+    Returns:
+        dict: ``{key: module}``.
+    """
     spec = importlib.util.find_spec('mmaction')
     assert spec is not None, (
         'mmaction2 1.2.0 is required by this test: pip install --no-deps '
         'mmaction2==1.2.0 mmcv-lite==2.1.0')
     root = Path(spec.submodule_search_locations[0])
+    stubs = stubs or {}
 
-    def is_mmaction(name: str) -> bool:
-        return name == 'mmaction' or name.startswith('mmaction.')
+    def is_stub(name: str) -> bool:
+        return (name == 'mmaction' or name.startswith('mmaction.')
+                or name.split('.')[0] in {s.split('.')[0] for s in stubs})
 
-    saved = {k: v for k, v in sys.modules.items() if is_mmaction(k)}
+    saved = {k: v for k, v in sys.modules.items() if is_stub(k)}
     try:
-        for name, sub in (('mmaction', '.'), ('mmaction.models', 'models'),
-                          ('mmaction.models.backbones', 'models/backbones')):
+        for name in [k for k in sys.modules if is_stub(k)]:
+            del sys.modules[name]
+        packages = {'mmaction'}
+        for target in modules.values():
+            parts = target.split('.')
+            packages |= {'.'.join(parts[:i]) for i in range(1, len(parts))}
+        for name in sorted(packages):
             package = types.ModuleType(name)
-            package.__path__ = [str(root / sub)]
+            package.__path__ = [str(root.joinpath(*name.split('.')[1:]))]
             sys.modules[name] = package
         registry = types.ModuleType('mmaction.registry')
         registry.MODELS = Registry('mmaction2 oracle model',
                                    scope='mmaction2_oracle')
         sys.modules['mmaction.registry'] = registry
-        resnet3d = importlib.import_module(
-            'mmaction.models.backbones.resnet3d')
-        slowfast = importlib.import_module(
-            'mmaction.models.backbones.resnet3d_slowfast')
-        slowonly = importlib.import_module(
-            'mmaction.models.backbones.resnet3d_slowonly')
+        for name, attributes in stubs.items():
+            parts = name.split('.')
+            for i in range(1, len(parts) + 1):
+                sys.modules.setdefault('.'.join(parts[:i]),
+                                       types.ModuleType('.'.join(parts[:i])))
+            vars(sys.modules[name]).update(attributes)
+        return {key: importlib.import_module(target)
+                for key, target in modules.items()}
     finally:
-        for name in [k for k in sys.modules if is_mmaction(k)]:
+        for name in [k for k in sys.modules if is_stub(k)]:
             del sys.modules[name]
         sys.modules.update(saved)
+
+
+def _load_oracle() -> types.SimpleNamespace:
+    """mmaction2's backbones and mmcv's ConvModule / NonLocal3d."""
+    found = _import_mmaction_files(dict(
+        resnet3d='mmaction.models.backbones.resnet3d',
+        slowfast='mmaction.models.backbones.resnet3d_slowfast',
+        slowonly='mmaction.models.backbones.resnet3d_slowonly'))
     from mmcv.cnn import ConvModule as MMCVConvModule
     from mmcv.cnn import NonLocal3d as MMCVNonLocal3d
     return types.SimpleNamespace(
-        ResNet3d=resnet3d.ResNet3d,
-        ResNet3dPathway=slowfast.ResNet3dPathway,
-        ResNet3dSlowFast=slowfast.ResNet3dSlowFast,
-        ResNet3dSlowOnly=slowonly.ResNet3dSlowOnly,
+        ResNet3d=found['resnet3d'].ResNet3d,
+        ResNet3dPathway=found['slowfast'].ResNet3dPathway,
+        ResNet3dSlowFast=found['slowfast'].ResNet3dSlowFast,
+        ResNet3dSlowOnly=found['slowonly'].ResNet3dSlowOnly,
         ConvModule=MMCVConvModule,
         NonLocal3d=MMCVNonLocal3d)
+
+
+def load_oracle_bbox_head() -> type:
+    """mmaction2's ``BBoxHeadAVA`` (its mmdet / structures imports, unused
+    by forward and the loss, are stand-ins)."""
+    found = _import_mmaction_files(
+        dict(bbox_head='mmaction.models.roi_heads.bbox_heads.bbox_head'),
+        stubs={
+            'mmdet.models.task_modules.samplers':
+            dict(SamplingResult=object),
+            'mmaction.structures.bbox':
+            dict(bbox_target=None),
+            'mmaction.utils':
+            dict(InstanceList=list),
+        })
+    return found['bbox_head'].BBoxHeadAVA
 
 
 @pytest.fixture(scope='module')

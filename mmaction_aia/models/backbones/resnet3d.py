@@ -6,7 +6,7 @@ import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import constant_init, initialize, kaiming_init
-from mmengine.runner.checkpoint import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.utils import _ntuple, _triple
 
@@ -22,6 +22,33 @@ from .resnet3d_blocks import (
 )
 
 InitCfg = Optional[Union[Dict, List[Dict]]]
+
+
+def load_backbone_checkpoint(module: nn.Module, path: str,
+                             strict: bool = False) -> None:
+    """Load a backbone checkpoint or a whole recognizer / detector checkpoint
+    into ``module``.
+
+    A checkpoint whose keys start with ``backbone.`` (an mmaction2 recognizer
+    or detector) contributes only those keys, with the prefix removed; its
+    ``cls_head.*`` / ``roi_head.*`` keys are dropped. mmaction2 1.x loads such
+    files with ``strict=False`` and silently loads nothing; 0.x stripped the
+    prefix, which is what configs written for it expect.
+
+    Args:
+        module (nn.Module): The backbone.
+        path (str): Checkpoint path or URL.
+        strict (bool): Fail on missing or unexpected keys.
+    """
+    checkpoint = _load_checkpoint(path, map_location='cpu')
+    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(
+        checkpoint, dict) else checkpoint
+    prefix = 'backbone.'
+    if any(key.startswith(prefix) for key in state_dict):
+        state_dict = {key[len(prefix):]: value
+                      for key, value in state_dict.items()
+                      if key.startswith(prefix)}
+    load_state_dict(module, state_dict, strict=strict, logger='current')
 
 
 def apply_init_cfg(module: BaseModule) -> None:
@@ -302,8 +329,7 @@ class ResNet3d(BaseModule):
             if self.pretrained2d:
                 self.inflate_weights()
             else:
-                load_checkpoint(self, self.pretrained, strict=False,
-                                logger='current')
+                load_backbone_checkpoint(self, self.pretrained)
         elif self.pretrained is None:
             self._init_from_scratch()
         else:

@@ -10,12 +10,11 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import kaiming_init
-from mmengine.runner.checkpoint import load_checkpoint
 
 from mmaction_aia.models.common import ConvModule
 from mmaction_aia.registry import MODELS
 
-from .resnet3d import ResNet3d, apply_init_cfg
+from .resnet3d import ResNet3d, apply_init_cfg, load_backbone_checkpoint
 
 
 class DeConvModule(BaseModule):
@@ -249,7 +248,8 @@ class ResNet3dSlowFast(BaseModule):
 
     Args:
         pretrained (str, optional): A SlowFast checkpoint loaded strictly by
-            ``init_weights``. Defaults to None.
+            ``init_weights``; a recognizer checkpoint (``backbone.*`` keys)
+            contributes its backbone. Defaults to None.
         resample_rate (int): Temporal stride of the slow pathway's input
             (tau). Defaults to 8.
         speed_ratio (int): Frame-rate ratio fast / slow (alpha).
@@ -299,8 +299,7 @@ class ResNet3dSlowFast(BaseModule):
             self.pretrained = pretrained
         if isinstance(self.pretrained, str):
             print_log(f'load model from: {self.pretrained}', logger='current')
-            load_checkpoint(self, self.pretrained, strict=True,
-                            logger='current')
+            load_backbone_checkpoint(self, self.pretrained, strict=True)
         elif self.pretrained is None:
             self.fast_path.init_weights()
             self.slow_path.init_weights()

@@ -133,16 +133,21 @@ class BBoxHeadAVA(BaseModule):
 
     def topk_accuracy(self, scores: torch.Tensor, target: torch.Tensor,
                       thr: float = 0.5) -> Dict[str, torch.Tensor]:
-        """Recall / precision at ``thr`` and at each top-k (multi-label)."""
-        target = target > thr
+        """Recall / precision at ``thr`` (single-label: of the top-1 class)
+        and at each top-k, as mmaction2 logs them."""
+        target = target > 0.5
         probs = scores.sigmoid() if self.multilabel else scores.softmax(-1)
+
+        def topk_matrix(k: int) -> torch.Tensor:
+            return torch.zeros_like(target).scatter_(
+                1, probs.topk(k, dim=1).indices, True)
+
         metrics = {}
-        recall, prec = self._recall_prec(probs > thr, target)
+        recall, prec = self._recall_prec(
+            probs > thr if self.multilabel else topk_matrix(1), target)
         metrics[f'recall@thr={thr}'], metrics[f'prec@thr={thr}'] = recall, prec
         for k in self.topk:
-            topk_pred = torch.zeros_like(target)
-            topk_pred.scatter_(1, probs.topk(k, dim=1).indices, True)
-            recall, prec = self._recall_prec(topk_pred, target)
+            recall, prec = self._recall_prec(topk_matrix(k), target)
             metrics[f'recall@top{k}'], metrics[f'prec@top{k}'] = recall, prec
         return metrics
 

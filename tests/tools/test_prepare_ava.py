@@ -94,7 +94,7 @@ def test_bad_arguments_exit_with_usage(argv, capsys):
 def test_videos_from_the_list_skip_existing(tmp_path, capsys):
     root = str(tmp_path / 'ava')
     names = tmp_path / 'names.txt'
-    names.write_text('abc.mkv\ndef.webm\n\nghi.mp4\n')
+    names.write_text('abc.mkv\ndef.webm\n\nghi.mp4\n-5KQ66BBWC4.mkv\n')
     touch(f'{root}/videos/abc.mkv')
     _, out, _ = run(['--dry-run', '--data-root', root, 'videos',
                      '--file-list', str(names)], capsys)
@@ -107,6 +107,16 @@ def test_videos_from_the_list_skip_existing(tmp_path, capsys):
                      'ghi'], capsys)
     assert out.strip() == (f'download https://s3.amazonaws.com/ava-dataset/'
                            f'test/ghi.mp4 -> {root}/videos/ghi.mp4')
+    # AVA ids may start with '-'; several ids, comma-separated or repeated
+    _, out, _ = run(['--dry-run', '--data-root', root, 'videos',
+                     '--file-list', str(names), '--only=-5KQ66BBWC4,abc',
+                     '--only', 'ghi'], capsys)
+    assert out.splitlines() == [
+        f'skip {root}/videos/abc.mkv (exists)',
+        f'download https://s3.amazonaws.com/ava-dataset/trainval/ghi.mp4 -> '
+        f'{root}/videos/ghi.mp4',
+        'download https://s3.amazonaws.com/ava-dataset/trainval/'
+        f'-5KQ66BBWC4.mkv -> {root}/videos/-5KQ66BBWC4.mkv']
     # without a local list, the dry run names the official list
     _, out, _ = run(['--dry-run', '--data-root', root, 'videos'], capsys)
     assert ('annotations/ava_file_names_trainval_v2.1.txt -> '

@@ -160,7 +160,7 @@ def video_names(args) -> Optional[List[str]]:
     with open(path) as f:
         names = [line.strip() for line in f if line.strip()]
     if args.only:
-        wanted = set(args.only)
+        wanted = {i for value in args.only for i in value.split(',') if i}
         names = [n for n in names if osp.splitext(n)[0] in wanted]
     return names
 
@@ -328,8 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
                        default='trainval', help='videos to download')
         p.add_argument('--file-list', help='local list of video file '
                        'names (default: the official list, downloaded)')
-        p.add_argument('--only', nargs='+', metavar='VIDEO_ID',
-                       help='download only these videos')
+        p.add_argument('--only', action='append', metavar='ID1,ID2',
+                       help='download only these videos (comma-separated; '
+                       'write --only=-5KQ66BBWC4 for ids starting with -)')
 
     def add_ffmpeg_options(p, fps_help, with_dirs=True):
         if with_dirs:

@@ -37,7 +37,11 @@ def test_config_builds_model_and_pipelines(path):
         assert cfg.train_dataloader.dataset.custom_classes == \
             cfg.custom_classes
     model.eval()
+    clip_len = cfg.train_dataloader.dataset.pipeline[0].get('clip_len', 4)
     with torch.no_grad():
-        feats = model.extract_feat(torch.zeros(1, 3, 4, 64, 64))
-    assert feats.shape[1] == head.in_channels // (
+        feats = model.extract_feat(torch.zeros(1, 3, clip_len, 32, 32))
+    # SlowFast gives (slow, fast): the RoI feature concatenates them
+    channels = sum(f.shape[1] for f in feats) if isinstance(
+        feats, tuple) else feats.shape[1]
+    assert channels == head.in_channels // (
         2 if model.roi_head.bbox_roi_extractor.with_global else 1)

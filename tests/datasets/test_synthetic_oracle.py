@@ -125,3 +125,26 @@ def test_bad_arguments_name_the_problem(tool, argv, message, capsys):
     assert tool.main(argv) == 1
     err = capsys.readouterr().err
     assert message in err
+
+
+def test_data_folder_and_baseline(tool, oracle_run, tmp_path):
+    """``--data`` reads the parameters from generator.json and evaluates
+    against its annotations; ``--baseline`` scores a results CSV there."""
+    work, report, _ = oracle_run
+    data = tmp_path / 'data'
+    (data / 'annotations').mkdir(parents=True)
+    for name in ('val.csv', 'action_list.pbtxt',
+                 'excluded_timestamps_val.csv'):
+        (data / 'annotations' / name).write_bytes(
+            (work / 'gt' / name).read_bytes())
+    (data / 'generator.json').write_text(json.dumps(
+        {'params': SyntheticAVAConfig(**TINY).to_dict()}))
+    out_json = tmp_path / 'r.json'
+    assert tool.main(['--data', str(data), '--levels', 'own', '--steps',
+                      '20', '--work-dir', str(tmp_path / 'w'), '--baseline',
+                      str(work / 'oracle_memory_val.csv'), '--json',
+                      str(out_json)]) == 0
+    rows = json.loads(out_json.read_text())['results']
+    assert list(rows) == ['own', 'baseline']
+    assert rows['baseline']['groups'] == report['results']['memory'][
+        'groups']

@@ -50,22 +50,24 @@ class KeyframeAnalyser:
         self.fps = fps
         self.timestamp_start = timestamp_start
 
-    def __call__(self, frame_index: int, clip_bgr: Sequence[np.ndarray],
-                 keyframe_bgr: np.ndarray) -> Dict:
+    def detect(self, frame_index: int, keyframe_bgr: np.ndarray):
+        """Persons (and objects) on the keyframe: a ``Detections``."""
+        keyframe = cv2.cvtColor(keyframe_bgr, cv2.COLOR_BGR2RGB)
+        return self.detector(keyframe, video_id=self.video_id,
+                             timestamp=frame_index / self.fps)
+
+    def predict(self, frame_index: int, clip_bgr: Sequence[np.ndarray],
+                dets) -> Dict:
         """Result of one keyframe: ``frame_index``, ``timestamp``,
         ``persons`` (``bbox``, ``det_score``, ``actions``) and ``objects``.
         """
-        seconds = frame_index / self.fps
-        keyframe = cv2.cvtColor(keyframe_bgr, cv2.COLOR_BGR2RGB)
-        dets = self.detector(keyframe, video_id=self.video_id,
-                             timestamp=seconds)
         clip = [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in clip_bgr]
-        timestamp = self.timestamp_start + seconds
+        timestamp = self.timestamp_start + frame_index / self.fps
         persons = self.predictor(clip, dets.bboxes, dets.object_bboxes,
                                  self.video_id, timestamp)
         for person, score in zip(persons, dets.scores):
             person['det_score'] = float(score)
-        height, width = keyframe.shape[:2]
+        height, width = clip_bgr[0].shape[:2]
         scale = np.array([width, height, width, height], np.float32)
         objects = [
             dict(bbox=[round(float(v), 4) for v in box / scale],
@@ -76,6 +78,12 @@ class KeyframeAnalyser:
         ]
         return dict(frame_index=frame_index, timestamp=timestamp,
                     persons=persons, objects=objects)
+
+    def __call__(self, frame_index: int, clip_bgr: Sequence[np.ndarray],
+                 keyframe_bgr: np.ndarray) -> Dict:
+        """:meth:`detect`, then :meth:`predict`."""
+        return self.predict(frame_index, clip_bgr,
+                            self.detect(frame_index, keyframe_bgr))
 
 
 class ResultWriter:

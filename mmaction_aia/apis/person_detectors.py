@@ -228,13 +228,19 @@ class TorchvisionPersonDetector:
         state = _load_state_dict(checkpoint)
         model = builder(weights=None, weights_backbone=None,
                         num_classes=num_classes)
-        result = model.load_state_dict(state, strict=False)
-        if result.missing_keys or result.unexpected_keys:
+        try:
+            result = model.load_state_dict(state, strict=False)
+            problem = (f'missing keys {result.missing_keys[:3]}, unexpected '
+                       f'keys {result.unexpected_keys[:3]}'
+                       if result.missing_keys or result.unexpected_keys else
+                       None)
+        except RuntimeError as exc:  # shape mismatches
+            problem = str(exc).strip().splitlines()[-1].strip()
+        if problem is not None:
             raise ValueError(
-                f'{checkpoint} does not fit torchvision arch {arch!r}: '
-                f'missing keys {result.missing_keys[:3]}, unexpected keys '
-                f'{result.unexpected_keys[:3]}; name the right arch (e.g. '
-                '--det-config fasterrcnn_resnet50_fpn_v2)')
+                f'{checkpoint} does not fit torchvision arch {arch!r} '
+                f'({problem}); name the right arch, e.g. --det-config '
+                'fasterrcnn_resnet50_fpn_v2')
         self.model = model.eval().to(device)
         self.device = device
         self.score_thr = score_thr

@@ -45,6 +45,8 @@ NUM_OBJECTS = 2      # nearest objects described
 HISTORY = (-4, -3, -2, -1, 1, 2)  # seconds sampled around the keyframe
 CAP_S = 8.0          # durations are capped at this many seconds
 NUM_POSES = len(POSE_NAMES)  # pose states are 0 .. NUM_POSES - 1
+_OTHER_DIMS = 9 + NUM_POSES  # features per other person
+_OBJECT_DIMS = 9 + 3         # features per object (3 kinds)
 
 
 @dataclass
@@ -125,8 +127,7 @@ class _VideoFeatures:
         h, f = a.h, int(a.facings[i])
         rel = (g.joints[p, c] - g.joints[p, c, HIP:HIP + 1]) / h
         rel[..., 0] *= f
-        box = g.boxes[p, c]
-        vis = g.visible[p, c]
+        box, vis = g.boxes[p, c], g.visible[p, c]
         return (_onehot(int(a.poses[i]), NUM_POSES)
                 + rel.mean(0).ravel().tolist() + rel.std(0).ravel().tolist()
                 + [float(np.mean(a.vx[c])) * f / h,
@@ -135,7 +136,7 @@ class _VideoFeatures:
                    float((box[:, 2] - box[:, 0]).mean() / h),
                    float((box[:, 3] - box[:, 1]).mean() / h),
                    float(a.xs[i] / self.s.width),
-                   float(vis[len(vis) // 2]), float(vis.min()),
+                   float(g.visible[p, i]), float(vis.min()),
                    float(vis.max())])
 
     def others(self, p: int, i: int) -> List[float]:
@@ -149,7 +150,7 @@ class _VideoFeatures:
         out: List[float] = []
         for k in range(NUM_OTHERS):
             if k >= len(cand):
-                out += [0.0] * (9 + NUM_POSES)
+                out += [0.0] * _OTHER_DIMS
                 continue
             o = self.s.actors[cand[k]]
             ahead = f * (o.xs[i] - a.xs[i]) / h
@@ -177,7 +178,7 @@ class _VideoFeatures:
         out: List[float] = []
         for k in np.argsort(dist, kind='stable')[:NUM_OBJECTS]:
             if not np.isfinite(dist[k]):
-                out += [0.0] * 12
+                out += [0.0] * _OBJECT_DIMS
                 continue
             track = (boxes[k, c, :2] + boxes[k, c, 2:]) / 2 - hip
             track[valid[k, c] == 0] = track[valid[k, c]].mean(0)

@@ -60,6 +60,8 @@ class AIAMemoryHook(Hook):
         loss = (outputs or {}).get('loss')
         if loss is None:
             return 1.0
+        if isinstance(loss, torch.Tensor):
+            loss = loss.detach()
         loss = torch.as_tensor(float(loss), dtype=torch.float64)
         if dist.get_world_size() > 1:
             dist.all_reduce(loss, op='mean')

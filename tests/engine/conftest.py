@@ -1,0 +1,1 @@
+from tests.tools.conftest import tiny_data_root  # noqa: F401

@@ -212,3 +212,37 @@ def test_span_decoding_equals_decord_get_batch(generated, frame_inds):
     np.testing.assert_array_equal(np.stack(span), np.stack(batch))
     # repeated indices are copies, not the same array
     assert len({id(img) for img in span}) == len(span)
+
+
+def test_decord_init_keeps_the_last_video_open(generated, tmp_path):
+    import pickle
+    import shutil
+
+    root, _ = generated(30)
+    videos = [osp.join(root, 'videos', f'syn_{split}_000.mp4')
+              for split in ('train', 'val')]
+    init = DecordInit()  # cache_size=1
+
+    def reader(path, transform=init):
+        return transform(dict(filename=path))['video_reader']
+
+    first = reader(videos[0])
+    assert reader(videos[0]) is first
+    assert reader(videos[1]) is not first
+    assert reader(videos[0]) is not first  # evicted by the other video
+    # a video rewritten on disk is opened again
+    copy = str(tmp_path / 'copy.mp4')
+    shutil.copy(videos[0], copy)
+    before = reader(copy)
+    with open(copy, 'ab') as f:
+        f.write(b'\0')
+    assert reader(copy) is not before
+    # no cache: a new reader every time
+    no_cache = DecordInit(cache_size=0)
+    assert reader(videos[0], no_cache) is not reader(videos[0], no_cache)
+    # pickled (spawned DataLoader workers) without the open readers
+    clone = pickle.loads(pickle.dumps(init))
+    assert len(clone.readers) == 0 and len(init.readers) == 1
+    assert len(reader(videos[1], clone)) == len(reader(videos[1]))
+    with pytest.raises(ValueError, match='capacity must be >= 0'):
+        DecordInit(cache_size=-1)

@@ -19,6 +19,7 @@ import numpy as np
 from mmaction_aia.registry import TRANSFORMS
 
 from .base import BaseTransform, SampleLoadError, map_boxes, read_bytes
+from .reader_cache import VideoReaderCache
 
 
 def _set_decoded_frames(results: dict, imgs: List[np.ndarray]) -> None:
@@ -252,18 +253,24 @@ class DecordInit(BaseTransform):
     Args:
         io_backend (str): mmengine file backend. Defaults to ``'disk'``.
         num_threads (int): Decoding threads of decord. Defaults to 1.
+        cache_size (int): Videos kept open per process on the ``'disk'``
+            backend (:class:`VideoReaderCache`), so that consecutive
+            keyframes of a video skip re-indexing it; 0 opens every time.
+            Defaults to 1.
         **kwargs: Extra arguments of the file backend.
 
     Raises:
         SampleLoadError: The video is missing or decord cannot open it.
     """
 
-    _repr_fields = ('io_backend', 'num_threads')
+    _repr_fields = ('io_backend', 'num_threads', 'cache_size')
 
     def __init__(self, io_backend: str = 'disk', num_threads: int = 1,
-                 **kwargs) -> None:
+                 cache_size: int = 1, **kwargs) -> None:
         self.io_backend = io_backend
         self.num_threads = num_threads
+        self.cache_size = cache_size
+        self.readers = VideoReaderCache(cache_size)
         self.kwargs = kwargs
 
     def transform(self, results: dict) -> dict:
@@ -273,12 +280,18 @@ class DecordInit(BaseTransform):
         if self.io_backend == 'disk' and not self.kwargs:
             if not osp.isfile(filename):
                 raise SampleLoadError(filename, 'video file not found')
-            source = filename
+            source, key = filename, VideoReaderCache.file_key(filename)
         else:
             source = io.BytesIO(
                 read_bytes(filename, self.io_backend, self.kwargs))
+            key = None
+
+        def open_reader():
+            return decord.VideoReader(source, num_threads=self.num_threads)
+
         try:
-            reader = decord.VideoReader(source, num_threads=self.num_threads)
+            reader = (self.readers.get(key, open_reader) if key else
+                      open_reader())
         except Exception as exc:  # decord raises several types
             raise SampleLoadError(
                 filename, 'decord cannot open the video, it may be corrupt '

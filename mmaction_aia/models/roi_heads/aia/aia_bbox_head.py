@@ -53,7 +53,8 @@ class AIABBoxHead(BBoxHeadAVA):
         if aia_channels and fusion == 'add' and aia_channels != in_channels:
             raise ValueError(f"fusion='add' needs aia_channels == in_channels"
                              f', got {aia_channels} and {in_channels}')
-        self.person_channels = in_channels
+        # the RoI feature's channels, as BBoxHeadAVA.in_channels means
+        self.in_channels = self.person_channels = in_channels
         self.aia_channels = aia_channels
         self.fusion = fusion
         fc1_in = in_channels + (aia_channels if fusion == 'concat' else 0)

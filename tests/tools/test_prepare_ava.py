@@ -197,6 +197,12 @@ def test_cut_and_frames_run_ffmpeg_and_resume(tmp_path, capsys,
     assert not os.path.exists(f'{root}/videos_15min/ghi.mp4')
 
 
+def test_frames_need_a_frame_rate(tmp_path):
+    with pytest.raises(SystemExit, match='--fps must be > 0'):
+        prep.main(['--dry-run', '--data-root', str(tmp_path), 'all',
+                   '--frames', '--fps', '0'])
+
+
 def test_missing_ffmpeg_is_named(tmp_path):
     with pytest.raises(SystemExit, match='no-such-ffmpeg.*not found'):
         prep.main(['--data-root', str(tmp_path), 'cut', '--ffmpeg',

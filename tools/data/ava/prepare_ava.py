@@ -218,6 +218,9 @@ def plan_cut(args) -> List[Step]:
 def plan_frames(args) -> List[Step]:
     """``rawframes/VIDEO_ID/img_00001.jpg ...`` at ``fps`` from each
     segment: ``img_00001.jpg`` is the segment's first frame (second 900)."""
+    if args.fps <= 0:
+        sys.exit(f'frames: --fps must be > 0, got {args.fps:g} (the rate '
+                 'the frames are extracted at, the dataset fps)')
     in_dir = args.in_dir or osp.join(args.data_root, 'videos_15min')
     out_dir = args.out_dir or osp.join(args.data_root, 'rawframes')
     steps = []

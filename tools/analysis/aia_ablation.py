@@ -122,7 +122,7 @@ def clip_batch(records: list) -> ClipBatch:
 
 def build_head(aia: Optional[dict], dim: int, args) -> torch.nn.Module:
     if aia is not None:
-        aia = dict(dim_inner=args.dim_inner, geometry=True, **aia)
+        aia = {**dict(dim_inner=args.dim_inner, geometry=True), **aia}
     return MODELS.build(dict(
         type='AIARoIHead',
         bbox_roi_extractor=dict(type='SingleRoIExtractor3D'),

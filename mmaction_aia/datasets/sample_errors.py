@@ -63,18 +63,27 @@ class SkipOnLoadErrorMixin:
     def __getitem__(self, idx: int) -> dict:
         if not self._fully_initialized:
             self.full_init()
-        skipped: List[dict] = []
-        failed = set()  # never retry a sample that failed in this call
-        attempts = min(self.max_refetch + 1, len(self))
-        for _ in range(attempts):
+        # Samples that failed as stand-in candidates in this process: not
+        # retried as candidates, and recorded once, on their own turn.
+        known = self.__dict__.setdefault('_known_failures', {})
+        own, skipped = idx, []
+        failed = set(known)
+        if idx in known:
+            skipped.append(known.pop(idx))
+        for _ in range(min(self.max_refetch + 1, len(self))):
+            if idx in failed:
+                if len(failed) >= len(self):
+                    break
+                idx = self._replacement(idx, failed)
             try:
                 data = self.prepare_data(idx)
             except SampleLoadError as error:
-                skipped.append(self._skip_record(idx, error))
+                record = self._skip_record(idx, error)
+                if idx == own:
+                    skipped.append(record)
+                else:
+                    known[idx] = record
                 failed.add(idx)
-                if len(failed) == len(self):
-                    break
-                idx = self._replacement(idx, failed)
                 continue
             if data is None:  # a transform dropped the sample
                 if self.test_mode:
@@ -86,11 +95,10 @@ class SkipOnLoadErrorMixin:
             if skipped:
                 attach_skip_records(data, skipped, self.test_mode)
             return data
-        last = skipped[-1] if skipped else 'the pipeline returned None'
         raise RuntimeError(
-            f'{len(skipped)} samples in a row could not be loaded; '
-            f'the last: {last}. Check data_prefix and the video / frame '
-            'files')
+            f'{len(failed)} samples could not be loaded in a row; the '
+            f'first: {skipped[0] if skipped else "pipeline returned None"}. '
+            'Check data_prefix and the video / frame files')
 
     def _skip_record(self, idx: int, error: SampleLoadError) -> dict:
         info = self.get_data_info(idx)

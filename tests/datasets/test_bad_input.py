@@ -86,8 +86,43 @@ def test_test_mode_skip_uses_next_sample_marked_as_substitute(ava_files):
 def test_every_sample_failing_stops_with_a_clear_error(ava_files):
     dataset = build(ava_files, pipeline=[FailOn(['vid_a', 'vid_b'])],
                     test_mode=True, on_error='skip')
-    with pytest.raises(RuntimeError, match='2 samples in a row.*vid_'):
+    with pytest.raises(RuntimeError,
+                       match='2 samples could not be loaded in a row'):
         dataset[0]
+
+
+class CountingFailOn(FailOn):
+    def __init__(self, bad_videos):
+        super().__init__(bad_videos)
+        self.calls = 0
+
+    def __call__(self, results):
+        self.calls += 1
+        return super().__call__(results)
+
+
+@pytest.mark.parametrize('test_mode', [True, False])
+def test_each_bad_sample_recorded_once_per_pass(ava_files, test_mode):
+    path = ava_files['root'] / 'run.csv'
+    path.write_text(''.join(
+        f'{vid},{ts},0.1,0.2,0.3,0.6,1,0\n' for vid, ts in [
+            ('vid_a', 902), ('vid_b', 902), ('vid_b', 903), ('vid_b', 904),
+            ('vid_a', 903)]))
+    pipeline = CountingFailOn(['vid_b'])
+    dataset = build(ava_files, ann_file=str(path), exclude_file=None,
+                    proposal_file=None, pipeline=[pipeline],
+                    test_mode=test_mode, on_error='skip')
+    records = []
+    for _ in range(2):  # two passes (epochs) over the same dataset object
+        for idx in range(len(dataset)):
+            meta = dataset[idx]['data_samples'].metainfo
+            records += meta.get('skipped_samples', [])
+            assert meta['video_id'] == 'vid_a'
+    assert sorted((r['video_id'], r['timestamp']) for r in records) == [
+        ('vid_b', 902), ('vid_b', 902), ('vid_b', 903), ('vid_b', 903),
+        ('vid_b', 904), ('vid_b', 904)]
+    # a broken sample is not loaded again while it is a known failure
+    assert pipeline.calls <= 2 * (len(dataset) + 3)
 
 
 def test_records_cross_dataloader_worker_processes(ava_files):

@@ -2,7 +2,7 @@
 
     python tools/test.py CONFIG CHECKPOINT [--eval mAP] [--out results.csv]
         [--dump results.pkl] [--work-dir DIR] [--cfg-options k=v ...]
-        [--launcher none|pytorch|slurm]
+        [--launcher none|pytorch|slurm] [--fast]
 
 ``--out results.csv`` writes the official AVA rows
 ``video_id,timestamp,x1,y1,x2,y2,action_id,score`` (mmaction2 0.x habit);
@@ -40,6 +40,12 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. test_dataloader.batch_size=4')
+    parser.add_argument(
+        '--fast', action='store_true',
+        help='fast inference (docs/fast_inference.md): channels_last_3d, '
+        'oneDNN conv3d and folded BN on CPU, autocast where it pays off, '
+        'cudnn.benchmark; refine with --cfg-options '
+        'model.fast_inference.autocast_dtype=bfloat16 etc.')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int,
@@ -53,6 +59,10 @@ def build_test_config(args):
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg.load_from = args.checkpoint
+    if args.fast:
+        fast = cfg.model.get('fast_inference')
+        cfg.model.fast_inference = fast if isinstance(fast, dict) else {}
+        cfg.setdefault('env_cfg', {})['cudnn_benchmark'] = True
     parse_metric_names(args.eval)
     results_csv, dumps = None, []
     if args.out:

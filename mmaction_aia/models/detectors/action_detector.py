@@ -5,6 +5,7 @@ import torch
 from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
 
+from mmaction_aia.models.fast_inference import build_fast_inference
 from mmaction_aia.registry import MODELS
 
 
@@ -28,6 +29,11 @@ class ActionDetector(BaseModel):
         rpn_head (dict, optional): Not supported: AVA detectors use
             precomputed proposals; given one, construction fails clearly.
         init_cfg (dict, optional): mmengine initialisation config.
+        fast_inference (dict | bool, optional): Test-time speed-ups of the
+            backbone (channels_last_3d, oneDNN conv3d, BN folding, autocast,
+            cudnn.benchmark): the arguments of
+            :class:`~mmaction_aia.models.fast_inference.FastInference`, or
+            True for its defaults. Defaults to None (off).
     """
 
     def __init__(self,
@@ -38,7 +44,8 @@ class ActionDetector(BaseModel):
                  data_preprocessor: Optional[dict] = None,
                  neck: Optional[dict] = None,
                  rpn_head: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 fast_inference: Union[dict, bool, None] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='ActionDataPreprocessor')
         if isinstance(data_preprocessor, dict):
@@ -59,10 +66,20 @@ class ActionDetector(BaseModel):
         self.roi_head = MODELS.build(roi_head)
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
+        self.fast_inference = build_fast_inference(fast_inference)
 
-    def extract_feat(self, inputs: torch.Tensor):
+    def _backbone_and_neck(self, inputs: torch.Tensor):
         x = self.backbone(inputs)
         return self.neck(x) if self.neck is not None else x
+
+    def extract_feat(self, inputs: torch.Tensor):
+        """Backbone (and neck) features; in eval mode with
+        ``fast_inference`` set, computed on its fast path, returned as fp32.
+        """
+        if self.fast_inference is not None and not self.training:
+            return self.fast_inference.run(self, self._backbone_and_neck,
+                                           inputs)
+        return self._backbone_and_neck(inputs)
 
     @staticmethod
     def _proposals(data_samples) -> List[InstanceData]:

@@ -21,6 +21,8 @@ from mmaction_aia.datasets.synthetic import (
 from mmaction_aia.datasets.transforms import (
     DecordDecode,
     DecordInit,
+    OpenCVDecode,
+    OpenCVInit,
     RawFrameDecode,
     SampleAVAFrames,
     SampleLoadError,
@@ -83,10 +85,15 @@ def frames_dataset(root: str, split: str, fps: int):
                        fps=fps)
 
 
-def videos_dataset(root: str, split: str):
+VIDEO_BACKENDS = dict(decord=(DecordInit, DecordDecode),
+                      opencv=(OpenCVInit, OpenCVDecode))
+
+
+def videos_dataset(root: str, split: str, backend: str = 'decord'):
     # No fps given (default 30): the video's own rate must be used.
-    return ava_dataset(root, split, [DecordInit(), SampleAVAFrames(**CLIP),
-                                     DecordDecode()],
+    init, decode = VIDEO_BACKENDS[backend]
+    return ava_dataset(root, split, [init(), SampleAVAFrames(**CLIP),
+                                     decode()],
                        data_prefix=dict(video=osp.join(root, 'videos')),
                        use_frames=False)
 
@@ -101,11 +108,13 @@ def raw_clip(frame_dir: str, frame_inds: np.ndarray) -> list:
     return RawFrameDecode()(results)['imgs']
 
 
+@pytest.mark.parametrize('backend', ['decord', 'opencv'])
 @pytest.mark.parametrize('split', ['train', 'val'])
-def test_every_keyframe_same_clip_from_video_and_frames(dataset, split):
+def test_every_keyframe_same_clip_from_video_and_frames(dataset, split,
+                                                        backend):
     root, cfg = dataset
     from_frames = frames_dataset(root, split, cfg.fps)
-    from_video = videos_dataset(root, split)
+    from_video = videos_dataset(root, split, backend)
     assert len(from_frames) == len(from_video) > 0
     excluded = open(osp.join(root, 'annotations',
                              f'excluded_timestamps_{split}.csv')).read()
@@ -151,7 +160,8 @@ def test_sampling_at_the_dataset_fps_refuses_another_video_fps(generated):
     wrong_order = ava_dataset(
         root, 'val', [SampleAVAFrames(**CLIP), DecordInit(), DecordDecode()],
         data_prefix=dict(video=osp.join(root, 'videos')), use_frames=False)
-    with pytest.raises(SampleLoadError, match='put DecordInit before') as e:
+    with pytest.raises(SampleLoadError,
+                       match=r'\(DecordInit, OpenCVInit\) before Sample') as e:
         wrong_order[0]
     assert e.value.path.endswith('syn_val_000.mp4')
     assert '25.000 fps' in str(e.value) and 'sampled at 30 fps' in str(
@@ -202,16 +212,49 @@ def test_span_decoding_equals_decord_get_batch(generated, frame_inds):
     root, _ = generated(30)
     video = osp.join(root, 'videos', 'syn_train_000.mp4')
 
-    def decode(**kwargs):
+    def decode(init, decode):
         results = dict(filename=video, start_index=0,
                        frame_inds=np.array(frame_inds))
-        return DecordDecode(**kwargs)(DecordInit()(results))['imgs']
+        return decode(init(results))['imgs']
 
-    span, batch = decode(), decode(max_span=1)  # max_span=1: get_batch
+    span = decode(DecordInit(), DecordDecode())
+    batch = decode(DecordInit(), DecordDecode(max_span=1))  # get_batch
+    opencv = decode(OpenCVInit(), OpenCVDecode())
     assert len(span) == len(frame_inds)
     np.testing.assert_array_equal(np.stack(span), np.stack(batch))
+    np.testing.assert_array_equal(np.stack(opencv), np.stack(batch))
     # repeated indices are copies, not the same array
-    assert len({id(img) for img in span}) == len(span)
+    for imgs in (span, opencv):
+        assert len({id(img) for img in imgs}) == len(imgs)
+
+
+def test_opencv_decode_errors_name_the_video(generated, tmp_path):
+    root, _ = generated(30)
+    video = osp.join(root, 'videos', 'syn_train_000.mp4')
+    with pytest.raises(SampleLoadError, match='video file not found'):
+        OpenCVInit()(dict(filename=str(tmp_path / 'missing.mp4')))
+    garbage = str(tmp_path / 'garbage.mp4')
+    with open(garbage, 'wb') as f:
+        f.write(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(SampleLoadError, match='cannot open') as info:
+        OpenCVInit()(dict(filename=garbage))
+    assert info.value.path == garbage
+    results = OpenCVInit()(dict(filename=video, start_index=0,
+                                frame_inds=np.array([5, 240])))
+    assert results['total_frames'] == 240
+    with pytest.raises(SampleLoadError, match='outside the video'):
+        OpenCVDecode()(results)
+    assert results['video_reader'] is None  # released
+    with pytest.raises(ValueError, match="io_backend='disk'"):
+        OpenCVInit(io_backend='petrel')
+    truncated = str(tmp_path / 'truncated.mp4')
+    with open(video, 'rb') as src, open(truncated, 'wb') as dst:
+        data = src.read()
+        dst.write(data[:len(data) // 2])
+    with pytest.raises(SampleLoadError) as info:
+        OpenCVDecode()(OpenCVInit()(dict(
+            filename=truncated, start_index=0, frame_inds=np.array([200]))))
+    assert info.value.path == truncated
 
 
 def test_decord_init_keeps_the_last_video_open(generated, tmp_path):

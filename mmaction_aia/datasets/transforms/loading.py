@@ -18,28 +18,16 @@ import numpy as np
 
 from mmaction_aia.registry import TRANSFORMS
 
-from .base import BaseTransform, SampleLoadError, map_boxes, read_bytes
+from .base import BaseTransform, SampleLoadError, read_bytes
+from .decoding import (
+    check_sampling_fps,
+    first_line,
+    flat_frame_inds,
+    read_span,
+    set_decoded_frames,
+    video_indices,
+)
 from .reader_cache import VideoReaderCache
-
-
-def _set_decoded_frames(results: dict, imgs: List[np.ndarray]) -> None:
-    """Store decoded frames and scale normalised boxes to pixels.
-
-    Boxes of :data:`~.base.BOX_KEYS` arrive normalised to [0, 1] from the
-    dataset; like mmaction2 they become pixel boxes of the decoded frame.
-    """
-    height, width = imgs[0].shape[:2]
-    results['imgs'] = imgs
-    results['original_shape'] = (height, width)
-    results['img_shape'] = (height, width)
-    scale = np.array([width, height, width, height], dtype=np.float32)
-    map_boxes(results, lambda boxes: (boxes * scale).astype(np.float32))
-
-
-def _flat_frame_inds(results: dict) -> np.ndarray:
-    frame_inds = np.asarray(results['frame_inds']).reshape(-1)
-    results['frame_inds'] = frame_inds
-    return frame_inds
 
 
 def _sampling_fps_and_shot(results: dict) -> Tuple[float, Tuple[int, int]]:
@@ -222,7 +210,7 @@ class RawFrameDecode(BaseTransform):
 
         decoded = {}
         imgs = []
-        for frame_idx in _flat_frame_inds(results).tolist():
+        for frame_idx in flat_frame_inds(results).tolist():
             if frame_idx in decoded:
                 # A copy, so that in-place ops downstream stay per frame.
                 imgs.append(decoded[frame_idx].copy())
@@ -231,13 +219,8 @@ class RawFrameDecode(BaseTransform):
                                    frame_idx + offset)
             decoded[frame_idx] = img
             imgs.append(img)
-        _set_decoded_frames(results, imgs)
+        set_decoded_frames(results, imgs)
         return results
-
-
-def _first_line(exc: Exception) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 @TRANSFORMS.register_module()
@@ -295,23 +278,11 @@ class DecordInit(BaseTransform):
         except Exception as exc:  # decord raises several types
             raise SampleLoadError(
                 filename, 'decord cannot open the video, it may be corrupt '
-                f'or truncated ({_first_line(exc)})') from exc
+                f'or truncated ({first_line(exc)})') from exc
         results['video_reader'] = reader
         results['total_frames'] = len(reader)
         results['avg_fps'] = reader.get_avg_fps()
         return results
-
-
-def _check_sampling_fps(results: dict, video_fps: float,
-                        filename: str) -> None:
-    """Refuse frame indices sampled at another rate than the video's."""
-    sampling_fps = results.get('sampling_fps')
-    if sampling_fps and abs(sampling_fps - video_fps) > 1e-3:
-        raise SampleLoadError(
-            filename, f'the video has {video_fps:.3f} fps but its frame '
-            f'indices were sampled at {sampling_fps:g} fps (the dataset '
-            'fps); put DecordInit before SampleAVAFrames in the pipeline so '
-            "that keyframe seconds map through the video's own frame rate")
 
 
 @TRANSFORMS.register_module()
@@ -356,27 +327,13 @@ class DecordDecode(BaseTransform):
         self.mode = mode
         self.max_span = max_span
 
-    @staticmethod
-    def _decode_span(reader, video_inds: Sequence[int]) -> List[np.ndarray]:
-        first, last = min(video_inds), max(video_inds)
-        wanted = set(video_inds)
-        reader.seek_accurate(first)
-        decoded = {}
-        for idx in range(first, last + 1):
-            frame = reader.next()
-            if idx in wanted:
-                decoded[idx] = frame.asnumpy()
-        imgs, seen = [], set()
-        for idx in video_inds:
-            # copies for repeated indices, so in-place ops stay per frame
-            imgs.append(decoded[idx].copy() if idx in seen else decoded[idx])
-            seen.add(idx)
-        return imgs
-
     def _decode(self, reader, video_inds: Sequence[int]) -> List[np.ndarray]:
         if self.mode == 'accurate':
             if max(video_inds) - min(video_inds) < self.max_span:
-                return self._decode_span(reader, video_inds)
+                return read_span(
+                    video_inds, reader.seek_accurate,
+                    lambda keep: reader.next().asnumpy() if keep else
+                    reader.next())
             return list(reader.get_batch(list(video_inds)).asnumpy())
         imgs = []
         for idx in video_inds:
@@ -387,23 +344,15 @@ class DecordDecode(BaseTransform):
     def transform(self, results: dict) -> dict:
         reader = results['video_reader']
         filename = results.get('filename', '<video>')
-        _check_sampling_fps(results, reader.get_avg_fps(), filename)
-        shift = results.get('offset', 0) - results.get('start_index', 0)
-        video_inds = _flat_frame_inds(results).astype(np.int64) + shift
-        num_frames = len(reader)
-        outside = (video_inds < 0) | (video_inds >= num_frames)
-        if outside.any():
-            raise SampleLoadError(
-                filename, f'frame indices {video_inds[outside].tolist()} '
-                f'(frame_inds + offset - start_index) are outside the video '
-                f'of {num_frames} frames')
+        check_sampling_fps(results, reader.get_avg_fps(), filename)
+        video_inds = video_indices(results, len(reader), filename)
         try:
             imgs = self._decode(reader, video_inds.tolist())
         except Exception as exc:  # decord raises several types
             raise SampleLoadError(
                 filename, 'decord cannot decode frames '
                 f'{video_inds.tolist()}, the video may be corrupt or '
-                f'truncated ({_first_line(exc)})') from exc
+                f'truncated ({first_line(exc)})') from exc
         results['video_reader'] = None
-        _set_decoded_frames(results, imgs)
+        set_decoded_frames(results, imgs)
         return results

@@ -38,26 +38,33 @@ class OpenCVInit(BaseTransform):
 
     Args:
         io_backend (str): Only ``'disk'`` (OpenCV reads files itself).
+        num_threads (int): Decoding threads per video, 0 for OpenCV's
+            default (all cores). Defaults to 1, as :class:`DecordInit`:
+            DataLoader workers already decode in parallel.
 
     Raises:
         SampleLoadError: The video is missing, cannot be opened, or has no
             frame count or frame rate.
     """
 
-    _repr_fields = ('io_backend',)
+    _repr_fields = ('io_backend', 'num_threads')
 
-    def __init__(self, io_backend: str = 'disk') -> None:
+    def __init__(self, io_backend: str = 'disk',
+                 num_threads: int = 1) -> None:
         if io_backend != 'disk':
             raise ValueError('OpenCVInit reads local files only '
                              f"(io_backend='disk'), got {io_backend!r}; use "
                              'DecordInit for other backends')
         self.io_backend = io_backend
+        self.num_threads = num_threads
 
     def transform(self, results: dict) -> dict:
         filename = results['filename']
         if not osp.isfile(filename):
             raise SampleLoadError(filename, 'video file not found')
-        capture = cv2.VideoCapture(filename)
+        params = ([cv2.CAP_PROP_N_THREADS, self.num_threads]
+                  if self.num_threads > 0 else [])
+        capture = cv2.VideoCapture(filename, cv2.CAP_FFMPEG, params)
         num_frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
         fps = capture.get(cv2.CAP_PROP_FPS)
         if not capture.isOpened() or num_frames <= 0 or fps <= 0:

@@ -112,10 +112,11 @@ def benchmark(name: str, compat, args) -> None:
     x = torch.randn(args.batch, 3, frames, args.size, args.size,
                     generator=torch.Generator().manual_seed(1)).to(device)
 
-    low = 'float16' if device.startswith('cuda') else 'bfloat16'
+    low, short = (('float16', 'fp16') if device.startswith('cuda') else
+                  ('bfloat16', 'bf16'))
     fast = {
         'ours fast fp32': FastInference(autocast_dtype=None),
-        f'ours fast {low[:4]}': FastInference(autocast_dtype=low),
+        f'ours fast {short}': FastInference(autocast_dtype=low),
     }
     fast_models = {key: copy.deepcopy(ours) for key in fast}
 

@@ -149,7 +149,14 @@ class InteractionBlock(nn.Module):
             Tensor: ``[B, Q, dim_out]``.
         """
         q = self.query(query)
-        k, v = self.key(others), self.value(others)
+        if mask is not None and self.mask_padding and mask.dim() == 2:
+            # masked padding never counts: project the real others only
+            k = others.new_zeros(*others.shape[:-1], self.dim_inner)
+            v = torch.zeros_like(k)
+            real = others[mask]
+            k[mask], v[mask] = self.key(real), self.value(real)
+        else:
+            k, v = self.key(others), self.value(others)
         if self.num_positions:
             if positions is None:
                 raise ValueError(f'{self.kind} block with temporal positions '

@@ -55,6 +55,21 @@ def parse_block_list(block_list: Sequence[Union[str, Sequence[str]]],
     return layers
 
 
+def _reduce_set(layer: nn.Linear, feats: torch.Tensor,
+                mask: Optional[torch.Tensor]) -> torch.Tensor:
+    """``layer`` on the real rows only; zero padding maps to the bias.
+
+    Padded rows are zero features, so ``layer(0) = bias`` exactly as if they
+    had been projected (the published unmasked behaviour is unchanged);
+    sparse memory skips most of the projection work.
+    """
+    if mask is None:
+        return layer(feats)
+    out = layer.bias.expand(*feats.shape[:-1], layer.out_features).clone()
+    out[mask] = layer(feats[mask])
+    return out
+
+
 class AIAStructure(nn.Module):
     """Interaction aggregation over persons, objects and memory.
 
@@ -198,11 +213,13 @@ class AIAStructure(nn.Module):
             person_key_mask = person_mask
         others = {}
         if 'O' in self.kinds:
-            others['O'] = (self.reduce_dropout(
-                self.object_dim_reduce(objects)), object_mask, None)
+            others['O'] = (self.reduce_dropout(_reduce_set(
+                self.object_dim_reduce, objects, object_mask)), object_mask,
+                           None)
         if 'M' in self.kinds:
-            others['M'] = (self.reduce_dropout(self.mem_dim_reduce(memory)),
-                           memory_mask, memory_positions)
+            others['M'] = (self.reduce_dropout(_reduce_set(
+                self.mem_dim_reduce, memory, memory_mask)), memory_mask,
+                           memory_positions)
         query = self.reduce_dropout(self.person_dim_reduce(person))
         person_key = (self.reduce_dropout(self.person_key_dim_reduce(person))
                       if 'P' in self.kinds else None)

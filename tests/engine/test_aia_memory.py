@@ -10,7 +10,10 @@ from mmengine.runner import Runner
 
 from mmaction_aia.engine import AIAMemoryHook
 from mmaction_aia.engine.aia_memory_hook import CHECKPOINT_KEY, aia_roi_head
-from mmaction_aia.engine.runner_setup import load_config
+from mmaction_aia.engine.runner_setup import (
+    load_config,
+    set_ava_metric_outputs,
+)
 from tests.tools.conftest import REPO, write_tiny_config
 
 AIA_EXTRA = '''
@@ -38,13 +41,22 @@ def _keyframes(data_root, split):
             for r in rows.splitlines()}
 
 
+def _in_process_config(config, work_dir):
+    # tools/train.py points the AVA metrics at the work dir; do the same
+    # here so no results CSV lands in the current directory
+    cfg = load_config(config)
+    cfg.work_dir = work_dir
+    for key in ('val_evaluator', 'test_evaluator'):
+        set_ava_metric_outputs(cfg, key, work_dir)
+    return cfg
+
+
 @pytest.fixture(scope='module')
 def aia_run(tiny_data_root, tmp_path_factory):
     """One epoch of AIA training with two-pass validation, in process."""
     tmp = tmp_path_factory.mktemp('aia')
     config = write_tiny_config(tmp, tiny_data_root, AIA_EXTRA)
-    cfg = load_config(config)
-    cfg.work_dir = str(tmp / 'work')
+    cfg = _in_process_config(config, str(tmp / 'work'))
     runner = Runner.from_cfg(cfg)
     runner.train()
     return config, runner, tmp
@@ -76,8 +88,7 @@ def test_checkpoint_restores_or_rebuilds_the_bank(aia_run):
     checkpoint = torch.load(ckpt_path, map_location='cpu')  # weights_only
     saved = checkpoint[CHECKPOINT_KEY]
     assert len(saved['video_ids']) == len(aia_roi_head(runner).memory_bank)
-    cfg = load_config(config)
-    cfg.work_dir = str(tmp / 'resumed')
+    cfg = _in_process_config(config, str(tmp / 'resumed'))
     cfg.load_from, cfg.resume = ckpt_path, True
     resumed = Runner.from_cfg(cfg)
     resumed.load_or_resume()

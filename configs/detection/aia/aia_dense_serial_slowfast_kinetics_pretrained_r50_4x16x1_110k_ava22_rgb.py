@@ -106,7 +106,10 @@ optim_wrapper = dict(
     clip_grad=None)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 
-custom_hooks = [dict(type='AIAMemoryHook', save_in_checkpoint=False)]
+custom_hooks = [
+    dict(type='SkipReportHook'),
+    dict(type='AIAMemoryHook', save_in_checkpoint=False)
+]
 default_hooks = dict(
     checkpoint=dict(by_epoch=False, interval=10000, max_keep_ckpts=3),
     logger=dict(interval=20))

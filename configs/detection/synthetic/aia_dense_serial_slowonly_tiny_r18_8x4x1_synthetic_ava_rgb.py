@@ -53,4 +53,7 @@ test_dataloader = val_dataloader
 
 val_cfg = dict(type='AIAValLoop')
 test_cfg = dict(type='AIATestLoop')
-custom_hooks = [dict(type='AIAMemoryHook', save_in_checkpoint=False)]
+custom_hooks = [
+    dict(type='SkipReportHook'),
+    dict(type='AIAMemoryHook', save_in_checkpoint=False)
+]

@@ -148,8 +148,28 @@ def detect_actions(model: torch.nn.Module, frames: Sequence[np.ndarray],
     if object_boxes is not None:
         results['objects'] = _pixel_boxes(object_boxes, 'object_boxes')
     data = pseudo_collate([pipeline(results)])
-    samples = model.test_step(data)
-    return samples[0].pred_instances
+    if uses_online_memory(model):
+        return _predict_online(model, data)[0]
+    return model.test_step(data)[0].pred_instances
+
+
+def uses_online_memory(model: torch.nn.Module) -> bool:
+    """Whether the RoI head holds a past-only (online) AIA memory bank."""
+    head = model.roi_head
+    bank = getattr(head, 'memory_bank', None)
+    return (callable(getattr(head, 'predict_online', None))
+            and bank is not None and getattr(bank, 'online', False))
+
+
+def _predict_online(model: torch.nn.Module, data: dict
+                    ) -> List[InstanceData]:
+    """AIA's online step: backbone, RoI pooling, write the persons into the
+    past-only bank, then aggregate with the memory of earlier keyframes."""
+    data = model.data_preprocessor(data, False)
+    samples = data['data_samples']
+    feats = model.extract_feat(data['inputs'])
+    return model.roi_head.predict_online(
+        feats, [s.proposals for s in samples], samples)
 
 
 def read_label_names(path: str) -> Dict[int, str]:
@@ -197,11 +217,15 @@ class ActionPredictor:
         label_names (dict, optional): ``{class_id: name}``; see
             :func:`resolve_label_names`.
         score_thr (float): Actions scoring below are dropped.
-        memory (optional): An AIA memory (e.g. a past-only
-            ``FeatureBank``) for models whose RoI head reads one
-            (``roi_head.memory_bank``); keyframes then carry the stream's
-            ``video_id`` and increasing ``timestamp`` so the head reads the
-            features of earlier keyframes. Ignored (None) otherwise.
+        memory (optional): An AIA memory for models whose RoI head reads
+            one (``roi_head.memory_bank``). None (the default) gives such a
+            head a fresh past-only bank (``roi_head.online_memory()``);
+            ``False`` leaves the head's own bank alone. With a past-only
+            bank every call runs AIA's online step (pool, write the persons
+            under ``(video_id, timestamp)``, aggregate with the memory of
+            earlier keyframes): call it in time order with the stream's
+            ``video_id`` and increasing ``timestamp``. Ignored for heads
+            without memory.
     """
 
     def __init__(self, model: torch.nn.Module,
@@ -218,9 +242,14 @@ class ActionPredictor:
             range(1, num_classes)))
         self.label_names = dict(label_names or {})
         self.score_thr = score_thr
-        self.memory = memory
-        if memory is not None and hasattr(model.roi_head, 'memory_bank'):
-            model.roi_head.memory_bank = memory
+        head = model.roi_head
+        if memory is None and callable(getattr(head, 'online_memory',
+                                               None)):
+            memory = head.online_memory()
+        # not ``memory or None``: an empty bank is falsy (``__len__``)
+        self.memory = None if memory is False else memory
+        if self.memory is not None and hasattr(head, 'memory_bank'):
+            head.memory_bank = self.memory
 
     @property
     def clip_offsets(self) -> np.ndarray:

@@ -129,11 +129,13 @@ class FeatureBank:
 
     def write_batch(self, keys: Sequence[Key], features: torch.Tensor,
                     boxes: torch.Tensor, counts: Sequence[int],
-                    loss_tag: float = 1.0) -> None:
-        """Write several keyframes from one flat ``[N, C]`` tensor."""
+                    loss_tag: float = 1.0, track_new: bool = True) -> None:
+        """Write several keyframes from one flat ``[N, C]`` tensor
+        (``track_new=False``: not kept for :meth:`pop_new`, as streams,
+        which never exchange entries, need to stay bounded)."""
         for key, feats, bxs in zip(keys, features.split(list(counts)),
                                    boxes.split(list(counts))):
-            self.write(key[0], key[1], feats, bxs, loss_tag)
+            self.write(key[0], key[1], feats, bxs, loss_tag, track_new)
 
     def pop_new(self) -> List[Tuple[Key, BankEntry]]:
         """Entries written since the last call (to send to other ranks)."""

@@ -241,11 +241,51 @@ class AIARoIHead(AVARoIHead):
         pending, self._pending = self._pending, None
         return pending
 
-    def write_memory(self, batch: ClipBatch, loss_tag: float = 1.0) -> None:
+    def write_memory(self, batch: ClipBatch, loss_tag: float = 1.0,
+                     track_new: bool = True) -> None:
         """Write the persons of ``batch`` into the bank (test pass 1)."""
         self.memory_bank.write_batch(batch.keys, batch.person_feats.detach(),
                                      batch.person_boxes, batch.person_counts,
-                                     loss_tag)
+                                     loss_tag, track_new)
+
+    def online_memory(self, max_entries: Optional[int] = None
+                      ) -> Optional[FeatureBank]:
+        """A fresh past-only bank for streams, or None without memory.
+
+        Built from the head's memory config with ``online=True`` (``LENGTH
+        = (L, 0)``: the slots of seconds ``-L .. 0`` keep the temporal
+        positions the model learned). Bounded by default to the seconds one
+        stream's keyframe can read, ``L * rate + 1`` (its own included):
+        with increasing timestamps the oldest second is evicted first.
+
+        Args:
+            max_entries (int, optional): Another bound (several streams).
+        """
+        if self.memory_cfg is None or 'M' not in self.kinds:
+            return None
+        cfg = dict(self.memory_cfg, online=True)
+        before = int(cfg.get('length', (30, 30))[0])
+        cfg['max_entries'] = (max_entries if max_entries is not None else
+                              before * int(cfg.get('rate', 1)) + 1)
+        return FeatureBank(**cfg)
+
+    @torch.no_grad()
+    def predict_online(self, x, rpn_results_list: Sequence[InstanceData],
+                       data_samples: Sequence) -> List[InstanceData]:
+        """One step of the online (stream) test: pool the clips' persons and
+        objects, write the persons into the past-only bank under
+        ``(video_id, timestamp)``, then aggregate and classify. Feed
+        keyframes in time order; a result never waits for later ones.
+        """
+        bank = self.memory_bank
+        if bank is None or not bank.online:
+            raise RuntimeError('predict_online needs a past-only memory '
+                               'bank: set roi_head.memory_bank = '
+                               'roi_head.online_memory() first')
+        batch = self.extract(x, [r.bboxes for r in rpn_results_list],
+                             data_samples)
+        self.write_memory(batch, track_new=False)
+        return self.predict_from_batch(batch, data_samples)
 
     # ---------------------------------------------------------- train/test
     def _training_boxes(self, data_samples: Sequence):

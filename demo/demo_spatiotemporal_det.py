@@ -145,7 +145,9 @@ def run(args: argparse.Namespace) -> int:
                 predict_stepsize=args.predict_stepsize,
                 clip_len=predictor.clip_len,
                 frame_interval=predictor.frame_interval,
-                action_score_thr=args.action_score_thr)
+                action_score_thr=args.action_score_thr,
+                aia_memory_seconds=(None if predictor.memory is None else
+                                    predictor.memory.before))
     results = ResultWriter(source.video_id, args.out_json, args.out_csv,
                            meta)
     annotator = VideoAnnotator(

@@ -98,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
           f'{source.fps:.1f} fps; person detector '
           f'{type(detector).__name__}; clip {predictor.clip_len}x'
           f'{predictor.frame_interval}; keyframe every '
-          f'{args.predict_stepsize} frames')
+          f'{args.predict_stepsize} frames' + (
+              f'; AIA online memory of the past {predictor.memory.before} s'
+              if predictor.memory is not None else ''))
     try:
         pipeline.run(write, args.max_seconds, args.top_k,
                      report_every=args.report_every)

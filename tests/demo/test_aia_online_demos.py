@@ -73,7 +73,12 @@ def test_demos_run_aia_with_online_memory(
     out = capsys.readouterr().out
     assert code == 0, out
     assert f'read all {30 * VIDEO_SECONDS} frames' in out
-    keyframes = json.loads(result.read_text())['keyframes']
+    written = json.loads(result.read_text())
+    keyframes = written['keyframes']
+    if name == 'webcam_demo':
+        assert 'AIA online memory of the past 3 s' in out
+    else:
+        assert written['meta']['aia_memory_seconds'] == 3
     assert all(len(k['persons']) == 2 and len(k['objects']) == 2
                for k in keyframes)
     assert len(keyframes[0]['persons'][0]['actions']) == 14

@@ -9,11 +9,17 @@ import torch
 from mmengine.runner import Runner
 
 from mmaction_aia.engine.aia_memory_hook import aia_roi_head
-from mmaction_aia.engine.runner_setup import load_config, setup_launcher
+from mmaction_aia.engine.runner_setup import (
+    load_config,
+    set_ava_metric_outputs,
+    setup_launcher,
+)
 
 if __name__ == '__main__':
     cfg = load_config(sys.argv[1])
     cfg.work_dir = sys.argv[2]
+    for key in ('val_evaluator', 'test_evaluator'):  # results in work_dir
+        set_ava_metric_outputs(cfg, key, cfg.work_dir)
     setup_launcher(cfg, 'pytorch')  # gloo without CUDA, as tools/train.py
     runner = Runner.from_cfg(cfg)
     runner.train()

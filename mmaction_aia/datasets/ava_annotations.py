@@ -63,6 +63,18 @@ class AVARows:
     line_numbers: np.ndarray
 
 
+def _report_problem(error: AnnotationError, on_error: str,
+                    warn: Optional[Callable[[str], None]],
+                    skipped: Optional[List[AnnotationError]]) -> None:
+    """Raise ``error`` (``on_error='raise'``) or warn and record it."""
+    if on_error == 'raise':
+        raise error
+    if warn is not None:
+        warn(str(error))
+    if skipped is not None:
+        skipped.append(error)
+
+
 def _row_error(path: str, lineno: int, what: str) -> AnnotationError:
     return AnnotationError(f'{path}:{lineno}: {what}', path, str(lineno))
 
@@ -116,12 +128,7 @@ def read_ava_rows(path: str, on_error: str = 'raise',
             try:
                 video_id, row = _parse_row(path, lineno, line)
             except AnnotationError as e:
-                if on_error == 'raise':
-                    raise
-                if warn is not None:
-                    warn(str(e))
-                if skipped is not None:
-                    skipped.append(e)
+                _report_problem(e, on_error, warn, skipped)
                 continue
             video_ids.append(video_id)
             values.append(row)
@@ -294,10 +301,5 @@ def load_box_pkl(path: str, on_error: str = 'raise',
         try:
             checked[key] = _check_box_array(path, key, value)
         except AnnotationError as e:
-            if on_error == 'raise':
-                raise
-            if warn is not None:
-                warn(str(e))
-            if skipped is not None:
-                skipped.append(e)
+            _report_problem(e, on_error, warn, skipped)
     return checked

@@ -108,3 +108,17 @@ def test_missing_objects_are_reported():
     del samples[0].objects
     with pytest.raises(KeyError, match='object_file'):
         head.predict(_feat(), [s.proposals for s in samples], samples)
+
+
+def test_roi_dropout_only_in_training():
+    samples = _samples()
+    rois = torch.cat([torch.zeros(3, 1), samples[0].proposals.bboxes], 1)
+    plain, dropped = _head(), _head(roi_dropout=0.5)
+    plain.train(), dropped.train()
+    assert torch.equal(plain.pool_rois(_feat(), rois),
+                       plain.pool_rois(_feat(), rois))
+    assert not torch.equal(dropped.pool_rois(_feat(), rois),
+                           plain.pool_rois(_feat(), rois))
+    dropped.eval()
+    assert torch.equal(dropped.pool_rois(_feat(), rois),
+                       plain.pool_rois(_feat(), rois))

@@ -83,6 +83,9 @@ class AIARoIHead(AVARoIHead):
         train_max_persons (int): Ground-truth persons per training clip.
         box_jitter (bool): AlphAction's random jitter of training boxes.
         spatial_pool (str): ``'max'`` (AlphAction) or ``'avg'``.
+        roi_dropout (float): Element-wise dropout on the RoI feature maps
+            before the spatial pooling, as BBoxHeadAVA's
+            ``dropout_before_pool`` (0: none, AlphAction).
         train_cfg, test_cfg, init_cfg, shared_head: As for AVARoIHead.
     """
 
@@ -95,6 +98,7 @@ class AIARoIHead(AVARoIHead):
                  train_max_persons: int = 10,
                  box_jitter: bool = True,
                  spatial_pool: str = 'max',
+                 roi_dropout: float = 0.,
                  shared_head: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
@@ -105,6 +109,7 @@ class AIARoIHead(AVARoIHead):
             raise ValueError(f"spatial_pool must be 'max' or 'avg', got "
                              f'{spatial_pool!r}')
         self.spatial_pool = spatial_pool
+        self.roi_dropout = torch.nn.Dropout(roi_dropout)
         self.max_objects = max_objects
         self.train_max_persons = train_max_persons
         self.box_jitter = box_jitter
@@ -136,7 +141,7 @@ class AIARoIHead(AVARoIHead):
         if rois.shape[0] == 0:
             dim = self.bbox_head.person_channels
             return rois.new_zeros(0, dim)
-        feats = self.bbox_roi_extractor(x, rois)[0].mean(2)
+        feats = self.roi_dropout(self.bbox_roi_extractor(x, rois)[0]).mean(2)
         return (feats.amax((-2, -1)) if self.spatial_pool == 'max' else
                 feats.mean((-2, -1)))
 

@@ -22,6 +22,7 @@ from mmaction_aia.engine.runner_setup import (
     prepare_synthetic_data,
     set_ava_metric_outputs,
     setup_launcher,
+    shutdown_distributed,
 )
 
 
@@ -103,6 +104,7 @@ def main(argv=None):
         summary = ', '.join(f'{k}: {v:.4f}' if isinstance(v, float) else
                             f'{k}: {v}' for k, v in (metrics or {}).items())
         print(f'Test results ({args.checkpoint}): {summary}')
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

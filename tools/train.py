@@ -22,6 +22,7 @@ from mmaction_aia.engine.runner_setup import (
     prepare_synthetic_data,
     set_ava_metric_outputs,
     setup_launcher,
+    shutdown_distributed,
 )
 
 
@@ -98,6 +99,7 @@ def main(argv=None):
     prepare_synthetic_data(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

@@ -122,3 +122,16 @@ def parse_metric_names(names: Optional[Sequence[str]]) -> None:
             raise ValueError(
                 f'--eval {name}: unknown metric; AVA detection supports '
                 '"mAP" (the metric itself is configured in test_evaluator)')
+
+
+def shutdown_distributed() -> None:
+    """Tear the process group down after all ranks are done.
+
+    Leaving it to interpreter exit lets one rank destroy gloo's threads
+    while another still talks to it, which can abort (SIGABRT, "terminate
+    called without an active exception") after the work is saved.
+    """
+    if torch.distributed.is_available() and \
+            torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()

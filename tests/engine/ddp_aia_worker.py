@@ -13,6 +13,7 @@ from mmaction_aia.engine.runner_setup import (
     load_config,
     set_ava_metric_outputs,
     setup_launcher,
+    shutdown_distributed,
 )
 
 if __name__ == '__main__':
@@ -25,3 +26,4 @@ if __name__ == '__main__':
     runner.train()
     bank = aia_roi_head(runner).memory_bank
     torch.save(bank.state_dict(), f'{sys.argv[2]}/bank_rank{runner.rank}.pth')
+    shutdown_distributed()

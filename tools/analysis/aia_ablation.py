@@ -212,7 +212,8 @@ def main() -> None:
     out_dir = osp.dirname(osp.abspath(args.cache))
     os.makedirs(out_dir, exist_ok=True)
     if osp.isfile(args.cache):
-        cache = torch.load(args.cache, weights_only=False)
+        # plain tensors, tuples and strings: no pickled code is needed
+        cache = torch.load(args.cache, weights_only=True)
     else:
         cfg = Config.fromfile(args.config)
         model = MODELS.build(cfg.model)

@@ -13,7 +13,9 @@ state dict is loaded into the config's model and missing / unexpected keys
 are reported.
 """
 import argparse
+import pickle
 import re
+import sys
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -106,9 +108,26 @@ def convert(state: Dict[str, torch.Tensor]
     return converted, unmapped
 
 
-def load_alphaction(path: str) -> Dict[str, torch.Tensor]:
-    """The model state dict of an AlphAction checkpoint file."""
-    checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+def load_alphaction(path: str, trust: bool = False
+                    ) -> Dict[str, torch.Tensor]:
+    """The model state dict of an AlphAction checkpoint file.
+
+    The file is read with ``weights_only=True``. AlphAction's intermediate
+    checkpoints also pickle its memory pool (BoxList objects), which that
+    refuses; ``trust=True`` (``--trust-checkpoint``) then reads the file with
+    full unpickling, which runs code from the file: only for files you trust.
+    """
+    try:
+        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as error:
+        if not trust:
+            raise ValueError(
+                f'{path}: holds objects other than tensors ({error}); if you '
+                'trust the file, pass --trust-checkpoint to unpickle it '
+                'fully') from error
+        print(f'warning: {path}: unpickling fully (--trust-checkpoint)',
+              file=sys.stderr)
+        checkpoint = torch.load(path, map_location='cpu', weights_only=False)
     if isinstance(checkpoint, dict) and 'model' in checkpoint:
         checkpoint = checkpoint['model']
     if not isinstance(checkpoint, dict):
@@ -135,8 +154,13 @@ def main() -> None:
     parser.add_argument('src', help='AlphAction checkpoint (.pth)')
     parser.add_argument('dst', help='output checkpoint for mmaction-aia')
     parser.add_argument('--config', help='check the keys against a config')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='unpickle a checkpoint that holds more than '
+                        'tensors (AlphAction\'s intermediate checkpoints keep '
+                        'the memory pool); runs code from the file')
     args = parser.parse_args()
-    converted, unmapped = convert(load_alphaction(args.src))
+    converted, unmapped = convert(
+        load_alphaction(args.src, trust=args.trust_checkpoint))
     torch.save(dict(state_dict=converted,
                     meta=dict(converted_from=args.src)), args.dst)
     print(f'{len(converted)} tensors written to {args.dst}')

@@ -1,6 +1,8 @@
+import argparse
 import importlib.util
 import os.path as osp
 
+import pytest
 import torch
 
 from mmaction_aia.registry import MODELS
@@ -100,3 +102,20 @@ def test_backbone_keys_map_to_mmaction2_slowfast_names():
     }
     assert unmapped == ['backbone.fast.Tconv2.conv.bias',
                         'backbone.slow.res_nl2.nonlocal_1.theta.weight']
+
+
+def test_checkpoint_with_pickled_objects_needs_explicit_trust(tmp_path):
+    state = {'module.cls_score.weight': torch.randn(CLASSES, MLP)}
+    plain = tmp_path / 'plain.pth'
+    torch.save({'model': state, 'iteration': 7}, plain)
+    loaded = converter.load_alphaction(str(plain))
+    assert torch.equal(loaded['module.cls_score.weight'],
+                       state['module.cls_score.weight'])
+    # an intermediate checkpoint also pickles Python objects (the memory pool)
+    pooled = tmp_path / 'with_pool.pth'
+    torch.save({'model': state, 'memory_pool': argparse.Namespace(a=1)},
+               pooled)
+    with pytest.raises(ValueError, match='--trust-checkpoint'):
+        converter.load_alphaction(str(pooled))
+    trusted = converter.load_alphaction(str(pooled), trust=True)
+    assert set(trusted) == set(state)

@@ -119,12 +119,6 @@ def build_from_args(args: argparse.Namespace) -> Tuple[object,
     model = init_detector(config, checkpoint, device=args.device)
     predictor = ActionPredictor(
         model, resolve_label_names(model, args.label_map),
-        score_thr=args.action_score_thr, memory=online_memory(model))
+        score_thr=args.action_score_thr)
     return build_person_detector(detector_cfg(args)), predictor
 
-
-def online_memory(model) -> Optional[object]:
-    """A past-only memory for RoI heads that read one (AIA), else None."""
-    head = model.roi_head
-    make = getattr(head, 'online_memory', None)
-    return make() if callable(make) else None

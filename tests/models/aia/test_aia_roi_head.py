@@ -45,10 +45,12 @@ def _feat():
     return torch.randn(2, 16, 2, 8, 8)
 
 
-@pytest.mark.parametrize('geometry', [False, True])
-def test_training_step_backpropagates_and_leaves_memory(geometry):
+@pytest.mark.parametrize('geometry,num_heads', [(False, 1), (True, 1),
+                                                (True, 4)])
+def test_training_step_backpropagates_and_leaves_memory(geometry, num_heads):
     head = _head(aia=dict(block_list=['P', 'O', 'M'], structure='serial',
-                          dim_inner=8, geometry=geometry))
+                          dim_inner=8, geometry=geometry,
+                          num_heads=num_heads))
     head.train()
     samples = _samples()
     losses = head.loss(_feat(), [s.proposals for s in samples], samples)
@@ -60,11 +62,15 @@ def test_training_step_backpropagates_and_leaves_memory(geometry):
     assert boxes.min() >= 0 and boxes.max() <= 1
 
 
-@pytest.mark.parametrize('mask_padding', [True, False])
-def test_lonely_person_without_objects_or_memory_is_finite(mask_padding):
+@pytest.mark.parametrize('mask_padding,geometry,num_heads',
+                         [(True, False, 1), (False, False, 1),
+                          (True, True, 4), (False, True, 2)])
+def test_lonely_person_without_objects_or_memory_is_finite(
+        mask_padding, geometry, num_heads):
     head = _head(aia=dict(block_list=['P', 'O', 'M'], structure='serial',
                           dim_inner=8, mask_padding=mask_padding,
-                          zero_init_out=False)).eval()
+                          zero_init_out=False, geometry=geometry,
+                          num_heads=num_heads)).eval()
     samples = _samples(persons=(1, 1), objects=(0, 0))
     results = head.predict(_feat(), [s.proposals for s in samples], samples)
     for result in results:

@@ -85,3 +85,94 @@ def test_pair_geometry_is_translation_invariant_in_offsets():
 def test_unknown_kind_rejected():
     with pytest.raises(ValueError, match="kind"):
         InteractionBlock('X', 4, 4, 4)
+
+
+def _multi_head_reference(block, query, others, mask, geometry=None):
+    """Per-person, per-head loop of the same maths (masked others dropped).
+
+    With geometry, keys and values get the geometry embedding of their
+    pair and each head's logits the geometry bias of its pair.
+    """
+    heads, dim = block.num_heads, block.dim_inner
+    width = dim // heads
+    outs = []
+    for i, q in enumerate(query[0]):
+        real = others[0][mask[0]]
+        k, v = block.key(real), block.value(real)
+        bias = torch.zeros(len(real), heads)
+        if geometry is not None:
+            geo_k, geo_v, bias = block.geometry(
+                geometry[0, i][mask[0]]).split([dim, dim, heads], -1)
+            k, v = k + geo_k, v + geo_v
+        qh = block.query(q)
+        parts = []
+        for h in range(heads):
+            cols = slice(h * width, (h + 1) * width)
+            logits = k[:, cols] @ qh[cols] / width**0.5 + bias[:, h]
+            parts.append(logits.softmax(0) @ v[:, cols])
+        out = F.layer_norm(torch.cat(parts), (dim, ))
+        outs.append(block.out(F.relu(out)) + q)
+    return torch.stack(outs)[None]
+
+
+@pytest.mark.parametrize('geometry', [False, True])
+def test_multi_head_attention_matches_per_head_loop(geometry):
+    torch.manual_seed(0)
+    block = InteractionBlock('M', 8, 8, 8, zero_init_out=False, dropout=0.,
+                             geometry=geometry, num_heads=4).eval()
+    query, others = torch.randn(1, 3, 8), torch.randn(1, 5, 8)
+    mask = torch.tensor([[True, False, True, True, False]])
+    geo = torch.randn(1, 3, 5, GEOMETRY_DIM) if geometry else None
+    out = block(query, others, mask, geometry=geo)
+    assert torch.allclose(
+        out, _multi_head_reference(block, query, others, mask, geo),
+        atol=1e-5)
+    # padding never counts, whatever its features
+    noisy = others.clone()
+    noisy[~mask] = 100.
+    assert torch.allclose(out, block(query, noisy, mask, geometry=geo),
+                          atol=1e-5)
+
+
+def test_geometry_bias_steers_attention_to_the_same_box():
+    """The learned geometry bias alone can pick one memory entry."""
+    torch.manual_seed(0)
+    block = InteractionBlock('M', 4, 4, 4, zero_init_out=False, dropout=0.,
+                             geometry=True, use_layer_norm=False).eval()
+    with torch.no_grad():
+        for layer in (block.query, block.key):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        block.geometry[0].weight.zero_()
+        block.geometry[0].bias.zero_()
+        block.geometry[0].weight[0, GEOMETRY_DIM - 1] = 1.  # IoU
+        block.geometry[2].weight.zero_()
+        block.geometry[2].bias.zero_()
+        block.geometry[2].weight[-1, 0] = 50.  # bias of head 0 = 50 * IoU
+    boxes = torch.tensor([[[0.1, 0.1, 0.3, 0.5]]])
+    others_boxes = torch.tensor([[[0.6, 0.1, 0.8, 0.5], [0.1, 0.1, 0.3, 0.5],
+                                  [0.4, 0.2, 0.5, 0.4]]])
+    others = torch.eye(3, 4)[None]
+    out_attn = []
+    block.out.register_forward_hook(
+        lambda mod, inp, out: out_attn.append(inp[0]))
+    block(torch.zeros(1, 1, 4), others,
+          geometry=pair_geometry(boxes, others_boxes))
+    # the value read is (almost only) the one of the identical box
+    expected = F.relu(block.value(others[0, 1]))
+    assert torch.allclose(out_attn[0][0, 0], expected, atol=1e-4)
+
+
+def test_pair_geometry_holds_the_iou():
+    from torchvision.ops import box_iou
+    q = torch.tensor([[[0.1, 0.1, 0.3, 0.5], [0.5, 0.5, 0.6, 0.9]]])
+    o = torch.tensor([[[0.2, 0.1, 0.4, 0.5], [0.1, 0.1, 0.3, 0.5],
+                       [0.7, 0.0, 0.9, 0.1]]])
+    iou = pair_geometry(q, o)[..., -1]
+    assert torch.allclose(iou[0], box_iou(q[0], o[0]), atol=1e-6)
+
+
+@pytest.mark.parametrize('heads', [0, 5])
+def test_num_heads_must_divide_the_width(heads):
+    with pytest.raises(ValueError, match='num_heads'):
+        InteractionBlock('P', 8, 8, 8, num_heads=heads)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 BLOCK_KINDS = ('P', 'O', 'M')
 
 #: Size of the pairwise box-geometry code (see :func:`pair_geometry`).
-GEOMETRY_DIM = 10
+GEOMETRY_DIM = 11
 
 
 def pair_geometry(query_boxes: torch.Tensor,
@@ -24,9 +24,10 @@ def pair_geometry(query_boxes: torch.Tensor,
 
     Boxes are ``x1, y1, x2, y2`` in one normalised frame. The code holds the
     offset of the other box's centre in units of the query box's width and
-    height, the log ratios of widths and heights, and both boxes' centres;
-    it is invariant to translation and uniform scaling except for the
-    centres, which say where in the frame the pair is.
+    height, the log ratios of widths and heights, both boxes' centres and
+    heights, and their IoU (which tells the same person in another second
+    of the memory); it is invariant to translation and uniform scaling
+    except for the centres, which say where in the frame the pair is.
 
     Args:
         query_boxes (Tensor): ``[B, Q, 4]``.
@@ -46,10 +47,16 @@ def pair_geometry(query_boxes: torch.Tensor,
     dx = ((ocx - qcx) / qw).clamp(-8, 8) / 4
     dy = ((ocy - qcy) / qh).clamp(-8, 8) / 4
     shape = torch.broadcast_shapes(dx.shape)
+    inter_w = (torch.minimum(q[..., 2], o[..., 2]) -
+               torch.maximum(q[..., 0], o[..., 0])).clamp(min=0)
+    inter_h = (torch.minimum(q[..., 3], o[..., 3]) -
+               torch.maximum(q[..., 1], o[..., 1])).clamp(min=0)
+    inter = inter_w * inter_h
+    iou = inter / (qw * qh + ow * oh - inter).clamp(min=1e-6)
     return torch.stack([
         dx, dy, torch.log(ow / qw), torch.log(oh / qh),
         qcx.expand(shape), qcy.expand(shape), ocx.expand(shape),
-        ocy.expand(shape), qh.expand(shape), oh.expand(shape)
+        ocy.expand(shape), qh.expand(shape), oh.expand(shape), iou
     ], dim=-1)
 
 
@@ -75,8 +82,13 @@ class InteractionBlock(nn.Module):
         mask_padding (bool): Mask padded others out of the softmax. False
             reproduces the published code, where zero padding takes part.
         geometry (bool): Add an embedding of the pairwise box geometry to
-            keys and values (our extension; see docs/aia.md).
+            keys and values, and a learned bias from it to each head's
+            attention logits (our extension; see docs/aia.md).
         init_std (float): Std of the normal init of the projections.
+        num_heads (int): Attention heads (1: the published single-head
+            attention). Each head attends with ``dim_inner / num_heads``
+            channels, so heads can read different memory seconds or
+            neighbours (our extension; see docs/aia.md).
     """
 
     def __init__(self,
@@ -90,12 +102,18 @@ class InteractionBlock(nn.Module):
                  dropout: float = 0.2,
                  mask_padding: bool = True,
                  geometry: bool = False,
-                 init_std: float = 0.01) -> None:
+                 init_std: float = 0.01,
+                 num_heads: int = 1) -> None:
         super().__init__()
         if kind not in BLOCK_KINDS:
             raise ValueError(f'interaction block kind must be one of '
                              f'{BLOCK_KINDS}, got {kind!r}')
+        if num_heads < 1 or dim_inner % num_heads:
+            raise ValueError(f'{kind} block: num_heads must be a positive '
+                             f'divisor of dim_inner={dim_inner}, got '
+                             f'{num_heads}')
         self.kind = kind
+        self.num_heads = num_heads
         self.dim_inner = dim_inner
         self.use_layer_norm = use_layer_norm
         self.mask_padding = mask_padding
@@ -111,9 +129,11 @@ class InteractionBlock(nn.Module):
                 torch.zeros(num_positions, dim_inner))
             self.temporal_position_v = nn.Parameter(
                 torch.zeros(num_positions, dim_inner))
+        # keys, values and one attention-logit bias per head
         self.geometry = nn.Sequential(
             nn.Linear(GEOMETRY_DIM, dim_inner), nn.ReLU(),
-            nn.Linear(dim_inner, 2 * dim_inner)) if geometry else None
+            nn.Linear(dim_inner, 2 * dim_inner + num_heads)
+        ) if geometry else None
         for layer in (self.query, self.key, self.value, self.shortcut):
             if layer is not None:
                 nn.init.normal_(layer.weight, std=init_std)
@@ -126,6 +146,29 @@ class InteractionBlock(nn.Module):
     def num_positions(self) -> int:
         return (self.temporal_position_k.shape[0]
                 if hasattr(self, 'temporal_position_k') else 0)
+
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                attn_mask: Optional[torch.Tensor]) -> torch.Tensor:
+        """SDPA over the last two dims, split into ``num_heads`` heads.
+
+        ``q`` is ``[..., Q, C]``, ``k`` and ``v`` ``[..., K, C]``; the mask
+        is a bool ``[..., Q, K]`` shared by the heads or an additive float
+        ``[..., heads, Q, K]``; the result is ``[..., Q, C]``.
+        """
+        heads = self.num_heads
+        if heads == 1:
+            return F.scaled_dot_product_attention(q, k, v,
+                                                  attn_mask=attn_mask)
+
+        def split(t: torch.Tensor) -> torch.Tensor:
+            # [..., L, C] -> [..., heads, L, C / heads]
+            return t.unflatten(-1, (heads, -1)).transpose(-3, -2)
+
+        if attn_mask is not None and attn_mask.dtype == torch.bool:
+            attn_mask = attn_mask.unsqueeze(-3)
+        out = F.scaled_dot_product_attention(split(q), split(k), split(v),
+                                             attn_mask=attn_mask)
+        return out.transpose(-3, -2).flatten(-2)
 
     def forward(self,
                 query: torch.Tensor,
@@ -168,7 +211,8 @@ class InteractionBlock(nn.Module):
             if geometry is None:
                 raise ValueError(f'{self.kind} block built with geometry=True '
                                  'needs the pair geometry')
-            geo_k, geo_v = self.geometry(geometry).chunk(2, dim=-1)
+            geo_k, geo_v, geo_bias = self.geometry(geometry).split(
+                [self.dim_inner, self.dim_inner, self.num_heads], dim=-1)
             if not per_query:
                 k, v = k.unsqueeze(1), v.unsqueeze(1)
             k, v, per_query = k + geo_k, v + geo_v, True
@@ -183,11 +227,16 @@ class InteractionBlock(nn.Module):
             # one attention per query: [B, Q, 1, C] over [B, Q, K, C]
             if attn_mask is not None:
                 attn_mask = attn_mask.unsqueeze(2)
-            out = F.scaled_dot_product_attention(
-                q.unsqueeze(2), k, v, attn_mask=attn_mask).squeeze(2)
+            if self.geometry is not None:
+                # additive logits per head: [B, Q, heads, 1, K]
+                bias = geo_bias.permute(0, 1, 3, 2).unsqueeze(3)
+                if attn_mask is not None:
+                    bias = bias.masked_fill(~attn_mask.unsqueeze(2),
+                                            float('-inf'))
+                attn_mask = bias if self.num_heads > 1 else bias.squeeze(2)
+            out = self._attend(q.unsqueeze(2), k, v, attn_mask).squeeze(-2)
         else:
-            out = F.scaled_dot_product_attention(q, k, v,
-                                                 attn_mask=attn_mask)
+            out = self._attend(q, k, v, attn_mask)
         if has_any is not None:
             out = out * has_any.to(out.dtype)
         if self.use_layer_norm:

@@ -96,6 +96,7 @@ class AIAStructure(nn.Module):
         mask_padding (bool): Mask padding out of the attention.
         geometry (bool): Box-geometry embedding in the blocks (ours).
         init_std (float): Std of the normal init of the projections.
+        num_heads (int): Attention heads per block (1: published).
     """
 
     def __init__(self,
@@ -112,7 +113,8 @@ class AIAStructure(nn.Module):
                  dropout: float = 0.2,
                  mask_padding: bool = True,
                  geometry: bool = False,
-                 init_std: float = 0.01) -> None:
+                 init_std: float = 0.01,
+                 num_heads: int = 1) -> None:
         super().__init__()
         self.layers = parse_block_list(block_list, structure)
         self.structure = structure
@@ -155,7 +157,7 @@ class AIAStructure(nn.Module):
                     use_layer_norm=use_layer_norm,
                     zero_init_out=zero_init_out, dropout=dropout,
                     mask_padding=mask_padding, geometry=geometry,
-                    init_std=init_std)
+                    init_std=init_std, num_heads=num_heads)
                 names.append(name)
             self.block_names.append(names)
         if structure == 'dense':

@@ -17,6 +17,8 @@ import argparse
 import os
 import os.path as osp
 import random
+import sys
+import time
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -50,7 +52,11 @@ VARIANTS = {
     'dense serial POMPOM': dict(block_list=SEQ, structure='dense'),
     'dense serial, no geometry': dict(block_list=SEQ, structure='dense',
                                       geometry=False),
+    'dense serial, 1 head (published)': dict(block_list=SEQ,
+                                             structure='dense', num_heads=1),
 }
+#: rows printed by default (the issue's ablation); the others on request
+DEFAULT_VARIANTS = list(VARIANTS)[:7]
 
 
 def _pool(model, feats, boxes: List[torch.Tensor]) -> torch.Tensor:
@@ -122,7 +128,8 @@ def clip_batch(records: list) -> ClipBatch:
 
 def build_head(aia: Optional[dict], dim: int, args) -> torch.nn.Module:
     if aia is not None:
-        aia = {**dict(dim_inner=args.dim_inner, geometry=True), **aia}
+        aia = {**dict(dim_inner=args.dim_inner, geometry=True,
+                      num_heads=args.num_heads), **aia}
     return MODELS.build(dict(
         type='AIARoIHead',
         bbox_roi_extractor=dict(type='SingleRoIExtractor3D'),
@@ -196,12 +203,16 @@ def parse_args():
     parser.add_argument('--data-root', required=True)
     parser.add_argument('--cache', default='work_dirs/aia_ablation/cache.pth')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
-    parser.add_argument('--epochs', type=int, default=30)
+    parser.add_argument('--epochs', type=int, default=90)
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--lr', type=float, default=1e-3)
     parser.add_argument('--dim-inner', type=int, default=128)
+    parser.add_argument('--num-heads', type=int, default=8,
+                        help='attention heads of the AIA blocks')
     parser.add_argument('--memory-seconds', type=int, default=6)
-    parser.add_argument('--variants', nargs='+', default=list(VARIANTS))
+    parser.add_argument('--variants', nargs='+', default=DEFAULT_VARIANTS,
+                        choices=list(VARIANTS), metavar='NAME',
+                        help=f'rows to run, of {list(VARIANTS)}')
     return parser.parse_args()
 
 
@@ -229,6 +240,8 @@ def main() -> None:
     for name in args.variants:
         runs = []
         for seed in args.seeds:
+            start = time.time()
+            torch.manual_seed(seed)  # the initial weights, too
             head = build_head(VARIANTS[name], dim, args)
             train_head(head, cache['train'], args, seed)
             res = evaluate(head, cache['val'], args.data_root, out_dir)
@@ -236,9 +249,14 @@ def main() -> None:
             res['O+P+M'] = sum(res[g] * n[g] for g in
                                ('object', 'person', 'memory')) / 8
             runs.append([res[k] for k in names])
+            print(f'{name}, seed {seed}: O+P+M {res["O+P+M"] * 100:.1f} '
+                  f'({time.time() - start:.0f} s)', file=sys.stderr,
+                  flush=True)
         mean = np.mean(runs, 0) * 100
-        print(f'| {name} | ' + ' | '.join(f'{v:.1f}' for v in mean) + ' |',
-              flush=True)
+        cells = [f'{v:.1f}' for v in mean]
+        if len(runs) > 1:  # spread over seeds of the headline column
+            cells[-1] += f' ± {np.std(runs, 0)[-1] * 100:.1f}'
+        print(f'| {name} | ' + ' | '.join(cells) + ' |', flush=True)
 
 
 if __name__ == '__main__':

@@ -89,6 +89,8 @@ def make_inputs(args):
 
 
 def best_time(fn, repeat):
+    """Best of ``repeat`` timed calls after one untimed warm-up call."""
+    fn()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -108,7 +110,7 @@ def main() -> None:
     parser.add_argument('--dim-inner', type=int, default=1024)
     parser.add_argument('--structure', default='dense',
                         choices=['serial', 'dense'])
-    parser.add_argument('--repeat', type=int, default=2)
+    parser.add_argument('--repeat', type=int, default=5)
     args = parser.parse_args()
     torch.manual_seed(0)
     model = AIAStructure(

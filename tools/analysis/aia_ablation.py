@@ -219,7 +219,9 @@ def parse_args():
 def main() -> None:
     args = parse_args()
     init_default_scope('mmaction_aia')
-    MMLogger.get_instance('aia_ablation', log_level='WARNING')
+    if not MMLogger.check_instance_created('aia_ablation'):
+        # the current logger: keeps AVAMetric's per-class tables quiet
+        MMLogger.get_instance('aia_ablation', log_level='WARNING')
     out_dir = osp.dirname(osp.abspath(args.cache))
     os.makedirs(out_dir, exist_ok=True)
     if osp.isfile(args.cache):

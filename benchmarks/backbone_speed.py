@@ -35,6 +35,7 @@ import torch
 
 from mmaction_aia.models.backbones import ResNet3dSlowFast, ResNet3dSlowOnly
 from mmaction_aia.models.fast_inference import FastInference
+from mmaction_aia.utils.model_checks import as_tuple, randomize_batchnorm
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,17 +64,8 @@ def _trained_like(model: torch.nn.Module) -> torch.nn.Module:
     (every residual branch active, activations of moderate size)."""
     torch.manual_seed(0)
     model.init_weights()
-    for module in model.modules():
-        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-            module.weight.data.uniform_(0.2, 0.6)
-            module.bias.data.uniform_(-0.1, 0.1)
-            module.running_mean.uniform_(-0.1, 0.1)
-            module.running_var.uniform_(0.5, 1.5)
-    return model.eval()
-
-
-def _as_tuple(out) -> tuple:
-    return tuple(out) if isinstance(out, (tuple, list)) else (out, )
+    return randomize_batchnorm(model, scale=(0.2, 0.6), shift=0.1,
+                               seed=None)
 
 
 def _sync(device: str) -> None:
@@ -126,10 +118,10 @@ def benchmark(name: str, compat, args) -> None:
     runs = {'mmaction2 1.2.0 fp32': lambda: theirs(x)}
     runs.update({key: make(key) for key in fast})
     with torch.no_grad():
-        reference = _as_tuple(theirs(x))
+        reference = as_tuple(theirs(x))
         diffs = {}
         for key, fn in runs.items():
-            outs = _as_tuple(fn())
+            outs = as_tuple(fn())
             diffs[key] = (
                 max((o.float() - r).abs().max().item()
                     for o, r in zip(outs, reference)),

@@ -15,6 +15,7 @@ from mmaction_aia.models.backbones import (
 )
 from mmaction_aia.models.common import ConvModule, NonLocal3d, build_norm_layer
 from mmaction_aia.registry import MODELS
+from mmaction_aia.utils.model_checks import as_tuple
 
 BN_SUFFIXES = ('weight', 'bias', 'running_mean', 'running_var',
                'num_batches_tracked')
@@ -84,10 +85,6 @@ def resnet_keys(prefix: str, stage_blocks, convs_per_block: int = 3,
                                          norm=False)
                 keys |= conv_module_keys(nl + '.conv_out')
     return keys
-
-
-def _as_tuple(out) -> tuple:
-    return out if isinstance(out, tuple) else (out, )
 
 
 def shapes(model: nn.Module) -> dict:
@@ -449,13 +446,13 @@ def test_channels_last_3d_and_autocast(builder):
     model = builder().eval()
     x = torch.randn(1, 3, 16, 32, 32)
     with torch.no_grad():
-        expected = _as_tuple(model(x))
+        expected = as_tuple(model(x))
         cl_model = copy.deepcopy(model).to(
             memory_format=torch.channels_last_3d)
-        actual = _as_tuple(
+        actual = as_tuple(
             cl_model(x.contiguous(memory_format=torch.channels_last_3d)))
         with torch.autocast('cpu', dtype=torch.bfloat16):
-            mixed = _as_tuple(model(x))
+            mixed = as_tuple(model(x))
     for exp, act, low in zip(expected, actual, mixed):
         # (CPU conv3d may return contiguous outputs; only values matter)
         torch.testing.assert_close(act, exp, atol=1e-4, rtol=1e-4)

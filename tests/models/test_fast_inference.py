@@ -19,6 +19,7 @@ from mmaction_aia.models.fast_inference import (
 )
 from mmaction_aia.registry import MODELS
 from mmaction_aia.utils import adapt_mmaction2_config
+from mmaction_aia.utils.model_checks import as_tuple, randomize_batchnorm
 
 from .test_detector import CONFIG, make_batch
 from .test_mmaction2_compat import TINY_SLOWFAST
@@ -30,25 +31,9 @@ FP32_RTOL = 1e-5
 BF16_RTOL = 0.05
 
 
-def _trained_like(model: torch.nn.Module) -> torch.nn.Module:
-    """Non-trivial BN statistics, so that folding them matters."""
-    torch.manual_seed(0)
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm3d):
-            module.weight.data.uniform_(0.3, 1.0)
-            module.bias.data.uniform_(-0.2, 0.2)
-            module.running_mean.uniform_(-0.2, 0.2)
-            module.running_var.uniform_(0.5, 1.5)
-    return model.eval()
-
-
-def _as_tuple(out) -> tuple:
-    return tuple(out) if isinstance(out, (tuple, list)) else (out, )
-
-
 def _max_rel(actual, expected) -> float:
     return max(((a.float() - e).abs().max() / e.abs().max()).item()
-               for a, e in zip(_as_tuple(actual), _as_tuple(expected)))
+               for a, e in zip(as_tuple(actual), as_tuple(expected)))
 
 
 BACKBONES = {
@@ -64,7 +49,7 @@ BACKBONES = {
 @pytest.mark.parametrize('name', sorted(BACKBONES))
 def test_fp32_fast_path_matches_eager_and_keeps_state_dict(name):
     build, shape = BACKBONES[name]
-    model = _trained_like(build())
+    model = randomize_batchnorm(build())
     x = torch.randn(shape)
     state = {k: v.clone() for k, v in model.state_dict().items()}
     with torch.no_grad():
@@ -86,7 +71,7 @@ def test_fp32_fast_path_matches_eager_and_keeps_state_dict(name):
 
 def test_bf16_autocast_within_tolerance_or_refused():
     build, shape = BACKBONES['slowfast']
-    model = _trained_like(build())
+    model = randomize_batchnorm(build())
     x = torch.randn(shape)
     fast = FastInference(autocast_dtype='bfloat16')
     with torch.no_grad():
@@ -114,7 +99,7 @@ def test_training_after_fast_inference_stays_exact():
     """Folded BN tensors are recomputed after an optimizer step; training
     itself runs the ordinary modules (gradients enabled)."""
     build, shape = BACKBONES['slowfast']
-    model = _trained_like(build())
+    model = randomize_batchnorm(build())
     x = torch.randn(shape)
     fast = FastInference(autocast_dtype=None)
     with torch.no_grad():
@@ -138,7 +123,7 @@ def _detector(fast_inference):
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
-    return _trained_like(model)
+    return randomize_batchnorm(model)
 
 
 def test_detector_fast_inference_gives_fp32_scores():

@@ -29,6 +29,7 @@ from mmaction_aia.models.backbones import (
     ResNet3dSlowOnly,
 )
 from mmaction_aia.models.common import ConvModule, NonLocal3d
+from mmaction_aia.utils.model_checks import as_tuple
 
 ATOL = 1e-4
 
@@ -188,10 +189,6 @@ def _randomize(model: torch.nn.Module, seed: int = 0) -> dict:
     return state
 
 
-def _as_tuple(out) -> tuple:
-    return out if isinstance(out, tuple) else (out, )
-
-
 def _check_same(theirs: torch.nn.Module, ours: torch.nn.Module,
                 inputs: torch.Tensor) -> float:
     """Same keys (in order) and shapes, same outputs after a weight copy.
@@ -203,7 +200,7 @@ def _check_same(theirs: torch.nn.Module, ours: torch.nn.Module,
     theirs.eval()
     ours.eval()
     with torch.no_grad():
-        expected, actual = _as_tuple(theirs(inputs)), _as_tuple(ours(inputs))
+        expected, actual = as_tuple(theirs(inputs)), as_tuple(ours(inputs))
     assert len(expected) == len(actual)
     worst = 0.0
     for exp, act in zip(expected, actual):

@@ -1,5 +1,4 @@
 """tools/analysis/print_config.py and tools/analysis/get_flops.py."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -7,7 +6,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tests.scripts import REPO, load_script
+
 TINY = osp.join(REPO, 'configs/detection/synthetic/'
                 'slowonly_tiny_r18_8x4x1_synthetic_ava_rgb.py')
 NL_8X8 = osp.join(REPO, 'configs/detection/ava/'
@@ -15,11 +15,7 @@ NL_8X8 = osp.join(REPO, 'configs/detection/ava/'
 
 
 def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools/analysis', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/analysis/{name}.py')
 
 
 def test_print_config_resolves_bases_and_options(tmp_path, capsys):

@@ -1,10 +1,8 @@
 """Oracle check of the synthetic benchmark (tools/analysis/synthetic_oracle.py
 and mmaction_aia.datasets.synthetic.oracle) on a tiny, unrendered dataset."""
 import contextlib
-import importlib.util
 import io
 import json
-import os
 
 import numpy as np
 import pytest
@@ -16,18 +14,14 @@ from mmaction_aia.datasets.synthetic import (
 from mmaction_aia.datasets.synthetic.generate import make_video
 from mmaction_aia.datasets.synthetic.oracle import LEVELS, oracle_features
 from mmaction_aia.datasets.synthetic.writer import write_annotation_csv
+from tests.scripts import load_script
 
-TOOL = os.path.join(os.path.dirname(__file__), '..', '..', 'tools',
-                    'analysis', 'synthetic_oracle.py')
 TINY = dict(seed=0, num_train_videos=8, num_val_videos=4, seconds=20)
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('synthetic_oracle', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis/synthetic_oracle.py')
 
 
 @pytest.fixture(scope='module')

@@ -1,20 +1,15 @@
 """The two demo scripts end to end on a tiny generated video and model."""
-import importlib.util
 import json
-import os.path as osp
 
 import cv2
 import pytest
 
-from tests.apis.conftest import REPO, write_video
+from tests.apis.conftest import write_video
+from tests.scripts import load_script
 
 
 def load_demo(name: str):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'demo', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'demo/{name}.py')
 
 
 def count_frames(path: str) -> int:

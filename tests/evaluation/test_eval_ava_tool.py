@@ -1,23 +1,16 @@
 """tools/analysis/eval_ava.py: table, JSON, plot, errors."""
-import importlib.util
 import json
 import math
-import os
 
 import pytest
 
 from mmaction_aia.evaluation.functional import evaluate_ava_files
-
-TOOL = os.path.join(os.path.dirname(__file__), '..', '..', 'tools',
-                    'analysis', 'eval_ava.py')
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('eval_ava_tool', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis/eval_ava.py', 'eval_ava_tool')
 
 
 def test_table_json_and_plot(tool, make_ava_case, tmp_path, capsys):

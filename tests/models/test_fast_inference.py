@@ -1,7 +1,6 @@
 """Fast inference path: same results within stated tolerances, same state
 dict, training unaffected, switched on from configs and tools/test.py."""
 import copy
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -20,6 +19,7 @@ from mmaction_aia.models.fast_inference import (
 from mmaction_aia.registry import MODELS
 from mmaction_aia.utils import adapt_mmaction2_config
 from mmaction_aia.utils.model_checks import as_tuple, randomize_batchnorm
+from tests.scripts import load_script
 
 from .test_detector import CONFIG, make_batch
 from .test_mmaction2_compat import TINY_SLOWFAST
@@ -156,10 +156,7 @@ def test_build_fast_inference_values():
 
 
 def test_test_tool_fast_flag(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        'test_tool', osp.join(REPO, 'tools/test.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script('tools/test.py', 'test_tool')
     checkpoint = tmp_path / 'model.pth'
     checkpoint.write_bytes(b'')
     config = osp.join(REPO, CONFIG)

@@ -1,7 +1,5 @@
 """tools/analysis/aia_ablation.py end to end on a tiny synthetic dataset."""
-import importlib.util
 import math
-import os.path as osp
 import sys
 
 import torch
@@ -9,16 +7,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmaction_aia.registry import MODELS
+from tests.scripts import load_script
 
-from .conftest import REPO, write_tiny_config
-
-
-def _load_script():
-    path = osp.join(REPO, 'tools/analysis/aia_ablation.py')
-    spec = importlib.util.spec_from_file_location('aia_ablation', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .conftest import write_tiny_config
 
 
 def _rows(text):
@@ -33,7 +24,7 @@ def _rows(text):
 
 def test_ablation_trains_rows_and_reuses_its_feature_cache(
         tmp_path, tiny_data_root, monkeypatch, capsys):
-    script = _load_script()
+    script = load_script('tools/analysis/aia_ablation.py')
     config = write_tiny_config(tmp_path, str(tiny_data_root))
     init_default_scope('mmaction_aia')
     torch.manual_seed(0)

@@ -5,7 +5,6 @@ skipped sample with the reason; testing with on_error='raise' stops at the
 first problem naming it; a crash keeps what was already written."""
 import csv
 import hashlib
-import importlib.util
 import json
 import os.path as osp
 import shutil
@@ -13,15 +12,13 @@ import shutil
 import pytest
 
 from mmaction_aia.datasets.transforms import SampleLoadError
+from tests.scripts import load_script
 
-from .conftest import REPO, TINY_DATA, write_tiny_config
+from .conftest import TINY_DATA, write_tiny_config
 from .test_train_test_tools import test_tool, train_tool
 
-spec = importlib.util.spec_from_file_location(
-    'corrupt_tool', osp.join(REPO, 'tools/data/synthetic/'
-                             'corrupt_synthetic_ava.py'))
-corrupt_tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(corrupt_tool)
+corrupt_tool = load_script('tools/data/synthetic/corrupt_synthetic_ava.py',
+                           'corrupt_tool')
 
 DATA = dict(TINY_DATA, num_train_videos=4, num_val_videos=2)
 

@@ -1,7 +1,6 @@
 """tools/data/ava/prepare_ava.py: arguments, dry runs, output naming and
 resume-skip, without network (downloads use file:// URLs) and without
 ffmpeg (a stand-in script writes what ffmpeg would)."""
-import importlib.util
 import os
 import shlex
 import sys
@@ -9,19 +8,9 @@ import zipfile
 
 import pytest
 
-from .conftest import REPO
+from tests.scripts import load_script
 
-
-def load_prepare_ava():
-    path = os.path.join(REPO, 'tools', 'data', 'ava', 'prepare_ava.py')
-    spec = importlib.util.spec_from_file_location('prepare_ava', path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules['prepare_ava'] = module  # dataclasses look it up
-    spec.loader.exec_module(module)
-    return module
-
-
-prep = load_prepare_ava()
+prep = load_script('tools/data/ava/prepare_ava.py', register=True)
 
 FAKE_FFMPEG = '''#!{python}
 """Writes what ffmpeg would: the file, or three frames of a pattern."""

@@ -1,20 +1,17 @@
 """End to end: tools/train.py and tools/test.py on a tiny synthetic set."""
 import csv
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 
+from tests.scripts import load_script
+
 from .conftest import REPO, write_tiny_config
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'tool_{name}', osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/{name}.py', f'tool_{name}')
 
 
 train_tool, test_tool = load_tool('train'), load_tool('test')

@@ -1,19 +1,13 @@
 import argparse
-import importlib.util
-import os.path as osp
 
 import pytest
 import torch
 
 from mmaction_aia.registry import MODELS
+from tests.scripts import load_script
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-spec = importlib.util.spec_from_file_location(
-    'alphaction_convert',
-    osp.join(REPO, 'tools/convert/alphaction_to_mmaction_aia.py'))
-converter = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(converter)
+converter = load_script('tools/convert/alphaction_to_mmaction_aia.py',
+                        'alphaction_convert')
 
 C, INNER, MLP, CLASSES = 16, 8, 8, 4
 FE = 'roi_heads.action.feature_extractor.'
